@@ -1,0 +1,123 @@
+"""Vietnamese text normalisation: the one definition of "the same text".
+
+Documents and queries pass through :func:`normalize` so that NFC/NFD/Windows-1258-style
+mixed text, U+00D0 "Ð" for "Đ" and old/new tone placement all become one form before
+pyvi sees them (pyvi segments ``hoà bình`` and ``hòa bình`` differently) and before
+offsets are computed (offsets always refer to the normalised text we store).
+
+:func:`clean_text` is the reader-level cleanup for article text (HTML entities, NBSP,
+CRLF, control characters, blank lines); :func:`fold` removes diacritics for the
+diacritic-free field.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+__all__ = ["normalize", "clean_text", "fold", "has_diacritics", "TONE_MARKS"]
+
+# Combining tone marks of Vietnamese: grave, acute, tilde, hook above, dot below.
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+_TONE = f"[{TONE_MARKS}]"
+# A following letter, digit or combining mark means the syllable goes on.
+_NOT_END = r"(?![^\W_]|[\u0300-\u036f])"
+
+# Old placement puts the tone on the last vowel of a syllable-final oa/oe/uy ("hoà",
+# "khoẻ", "thuỷ", "uỷ"); the corpus' majority (and pyvi's training text) puts it on
+# the first ("hòa", "khỏe", "thủy", "ủy"). "qu" + vowel keeps its placement ("quý").
+_OLD_OA_OE = re.compile(rf"(?<![qQ])([oO])([aAeE])({_TONE}){_NOT_END}")
+_OLD_UY = re.compile(rf"(?<![qQ])([uU])([yY])({_TONE}){_NOT_END}")
+
+_LOOKALIKES = str.maketrans({
+    "\u00d0": "\u0110",  # Ð (Icelandic eth) -> Đ
+    "\u00f0": "\u0111",  # ð -> đ
+    "\u0189": "\u0110",  # Ɖ (African D) -> Đ
+    "\u0256": "\u0111",  # ɖ -> đ
+})
+
+# Characters that are whitespace to a reader (NBSP, thin spaces, ideographic space...).
+_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\x0b\x0c]+")
+# Invisible characters that only split words: zero-width, soft hyphen, BOM, bidi marks.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e]")
+# C0/C1 controls except newline (tabs were turned into spaces above).
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+
+
+def _fix_tone_placement(nfd: str) -> str:
+    nfd = _OLD_OA_OE.sub(r"\1\3\2", nfd)
+    return _OLD_UY.sub(r"\1\3\2", nfd)
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` in vnsearch's canonical form (Unicode-level only, keeps layout).
+
+    NFC, Ð→Đ, one tone placement, lone surrogates replaced, invisible characters
+    removed, runs of spaces collapsed. Newlines are kept (paragraph boundaries).
+    Idempotent: ``normalize(normalize(x)) == normalize(x)``.
+    """
+    if not text:
+        return ""
+    text = _SURROGATES.sub("\ufffd", text)
+    text = text.translate(_LOOKALIKES)
+    text = _INVISIBLE.sub("", text)
+    text = _NEWLINES.sub("\n", text)
+    text = _CONTROLS.sub(" ", text)
+    text = _SPACES.sub(" ", text)
+    # NFD first so that mixed (precomposed + combining) text has one shape to match;
+    # the tone fix-up works on decomposed letters.
+    nfd = unicodedata.normalize("NFD", text)
+    nfd = _fix_tone_placement(nfd)
+    return unicodedata.normalize("NFC", nfd)
+
+
+def clean_text(text: str) -> str:
+    """Normalise article text and tidy its layout: entities decoded, one paragraph a line.
+
+    Used by the readers. HTML entities (``&quot;``, ``&#7897;``) are decoded first, since
+    VNTC and scraped pages carry them; then :func:`normalize`; then every line is
+    stripped and empty lines dropped.
+    """
+    if not text:
+        return ""
+    if "&" in text:
+        text = html.unescape(text)
+    text = normalize(text)
+    lines = (line.strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _build_fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in list(range(0x00C0, 0x0250)) + list(range(0x1E00, 0x1F00)):
+        ch = chr(cp)
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        if base != ch and base.isascii():
+            table[cp] = base.lower()
+    table[0x0110] = "d"
+    table[0x0111] = "d"
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics ("Đường" → "duong"); expects normalised text.
+
+    Length-preserving on NFC Vietnamese, so offsets computed on the normalised text
+    remain valid for the folded text.
+    """
+    out = text.lower().translate(_FOLD_TABLE)
+    if not out.isascii():
+        out = _COMBINING.sub("", out)
+    return out
+
+
+def has_diacritics(text: str) -> bool:
+    """True when folding would change ``text`` beyond case (the user typed marks)."""
+    return fold(text) != text.lower()
