@@ -127,11 +127,13 @@ def segment_words(pieces: list[str]) -> list[bool]:
     return joins
 
 
-def analyze(text: str, *, normalized: bool = False, segment: bool = True) -> Analysis:
+def analyze(text: str, *, normalized: bool = False, segment: bool = True,
+            words: list[tuple[int, int]] | None = None) -> Analysis:
     """Normalise ``text`` (unless ``normalized``) and return its token streams.
 
     ``segment=False`` skips pyvi (``words`` stays empty): used for queries without
-    diacritics, which pyvi cannot segment.
+    diacritics, which pyvi cannot segment. ``words`` passes word spans computed
+    earlier for the same text (the token cache), which also skips pyvi.
     """
     if not normalized:
         text = normalize(text)
@@ -148,6 +150,10 @@ def analyze(text: str, *, normalized: bool = False, segment: bool = True) -> Ana
             )
         else:
             syl_index_of_piece.append(-1)
+    if words is not None:
+        n = len(result.syllables)
+        result.words = [(f, c) for f, c in words if c >= 2 and f + c <= n]
+        return result
     if not segment or len(result.syllables) < 2:
         return result
     joins = segment_words([m.group() for m in matches])

@@ -1,0 +1,235 @@
+"""The ``vnsearch`` command: thin click wrappers over the library's functions.
+
+Each command parses options, applies them over ``config.toml`` and calls one function
+of :mod:`indexer` (build, search, fetch) or :mod:`webapp`; formatting output is all it
+adds.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .config import Config, ConfigError, load_config
+
+__all__ = ["main"]
+
+
+def _config(ctx: click.Context, **overrides) -> Config:
+    cfg: Config = ctx.obj
+    try:
+        return cfg.with_overrides(**overrides)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+index_option = click.option("--index", "index_dir", type=click.Path(file_okay=False),
+                            help="Index folder (default: [paths] index in config.toml).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="VNSEARCH_CONFIG",
+              help="Configuration file (default: ./config.toml, else the project's).")
+@click.version_option(package_name="vnsearch")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """vnsearch: search Vietnamese news articles on your own machine."""
+    try:
+        ctx.obj = load_config(config_path)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@index_option
+@click.option("--rebuild", is_flag=True, help="Build a fresh index and swap it in atomically.")
+@click.option("--prune", is_flag=True, help="Remove articles whose source files are gone.")
+@click.option("--if-stale", is_flag=True, help="Do nothing when the index is newer than every input.")
+@click.option("--processes", type=click.IntRange(min=0), help="Segmenting processes (0 = CPU cores).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), help="Token cache folder.")
+@click.option("--wait", is_flag=True, help="Wait for another writer instead of exiting.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir, wait, quiet):
+    """Index article files or folders (.txt, .html, .json, .jsonl, .jsonl.gz).
+
+    With no PATHS, indexes the corpus folder from config.toml. Re-running indexes new
+    articles, updates changed ones and skips unchanged ones.
+    """
+    from . import store
+    from .build import index_articles
+    from .progress import BuildProgress
+    from .readers import read_paths
+    from .sources import estimate_total, newest_mtime
+
+    cfg = _config(ctx, **{"paths.index": index_dir, "index.processes": processes, "paths.cache": cache_dir})
+    inputs = [Path(p) for p in paths] or [cfg.path("corpus")]
+    live = cfg.path("index")
+    if if_stale and store.exists(live):
+        built = store.resolve(live).stat().st_mtime
+        toc = [p.stat().st_mtime for p in store.resolve(live).glob("*.toc")]
+        if max(toc + [built]) >= newest_mtime(inputs):
+            click.echo(f"index at {live} is up to date with {', '.join(map(str, inputs))}", err=True)
+            return
+    progress = BuildProgress(enabled=not quiet)
+    try:
+        summary = index_articles(cfg, read_paths(inputs), rebuild=rebuild, prune=prune, wait=wait,
+                                 progress=progress, total=estimate_total(inputs))
+    except store.IndexLockedError as exc:
+        raise click.ClickException(str(exc)) from None
+    except store.IndexMissingError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{summary.line()} -> {live}")
+    if summary.skipped_reasons:
+        click.echo("skipped: " + ", ".join(f"{n} {r}" for r, n in summary.skipped_reasons.items()))
+    if summary.failures:
+        click.echo(f"{len(summary.failures)} failed:", err=True)
+        for line in summary.failures[:20]:
+            click.echo(f"  {line}", err=True)
+        if len(summary.failures) > 20:
+            click.echo(f"  … and {len(summary.failures) - 20} more", err=True)
+    if summary.failed and not (summary.indexed or summary.updated or summary.unchanged):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("query")
+@index_option
+@click.option("--limit", type=click.IntRange(min=1), help="Results to show (default: [search] per_page).")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--outlet", multiple=True, help="Only this outlet (repeatable).")
+@click.option("--category", multiple=True, help="Only this category (repeatable).")
+@click.option("--from", "date_from", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Published on or before.")
+@click.option("--sort", type=click.Choice(["relevance", "newest"]), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit (JSON lines).")
+@click.option("--explain", is_flag=True, help="Show how the query was understood.")
+@click.pass_context
+def search(ctx, query, index_dir, limit, page, outlet, category, date_from, date_to, sort, as_json, explain):
+    """Search the index and print the hits."""
+    from . import store
+    from .highlight import ELLIPSIS  # noqa: F401  (documented snippet marker)
+    from .search import BadRequest, SearchEngine, SearchRequest, result_to_api
+
+    cfg = _config(ctx, **{"paths.index": index_dir})
+    per_page = limit or cfg.search.per_page
+    if per_page > cfg.search.max_per_page:
+        cfg = cfg.with_overrides(**{"search.max_per_page": per_page})
+    engine = SearchEngine(cfg)
+    req = SearchRequest(q=query, page=page, per_page=per_page, outlet=list(outlet), category=list(category),
+                        date_from=date_from, date_to=date_to, sort=sort, facets=False, debug=explain)
+    try:
+        result = engine.search(req)
+    except store.IndexMissingError as exc:
+        raise click.ClickException(str(exc)) from None
+    except BadRequest as exc:
+        raise click.BadParameter(exc.message, param_hint=f"'{exc.param}'") from None
+    if as_json:
+        for hit in result.hits:
+            click.echo(json.dumps(hit.to_api(), ensure_ascii=False))
+        if explain:
+            click.echo(json.dumps({"explain": result.explain}, ensure_ascii=False), err=True)
+        return
+    if explain and result.explain:
+        click.echo(json.dumps(result.explain, ensure_ascii=False, indent=2))
+    note = " (no article has every word; showing those with most of them)" if result.relaxed else ""
+    click.echo(f"{result.total} results in {result.took_ms:.1f} ms{note}")
+    for n, hit in enumerate(result.hits, start=(page - 1) * per_page + 1):
+        meta = " · ".join(x for x in (hit.outlet, hit.date, hit.category) if x)
+        click.echo(f"\n{n}. {hit.title}  [{hit.score}]")
+        if meta:
+            click.echo(f"   {meta}")
+        click.echo(f"   {hit.url or hit.id}")
+        click.echo("   " + _terminal_snippet(hit.snippet))
+    if result.suggestion:
+        click.echo(f"\nDid you mean: {result.suggestion}")
+    if result.total == 0 and result.drop_suggestions:
+        click.echo("No article contains: " + ", ".join(result.drop_suggestions) + " (try without them)")
+    for line in result.notes:
+        click.echo(f"note: {line}", err=True)
+
+
+def _terminal_snippet(html_snippet: str) -> str:
+    """Snippet HTML as terminal text: marks in bold when writing to a terminal."""
+    from html import unescape
+
+    bold = sys.stdout.isatty()
+    text = html_snippet.replace("<mark>", "\033[1m" if bold else "[").replace("</mark>", "\033[0m" if bold else "]")
+    return unescape(text)
+
+
+@main.command()
+@index_option
+@click.option("--host", help="Address to listen on (default: [server] host).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: [server] port).")
+@click.option("--workers", type=click.IntRange(min=0), help="gunicorn worker processes (0 = CPU cores).")
+@click.option("--threads", type=click.IntRange(min=1), help="Threads per worker.")
+@click.pass_context
+def serve(ctx, index_dir, host, port, workers, threads):
+    """Serve the web app and the JSON API with gunicorn."""
+    from . import store
+    from .serve import run_server
+
+    cfg = _config(ctx, **{"paths.index": index_dir, "server.host": host, "server.port": port,
+                          "server.workers": workers, "server.threads": threads})
+    live = cfg.path("index")
+    try:
+        store.open_index(live).close()
+    except store.IndexMissingError as exc:
+        click.echo(f"warning: {exc}\nServing anyway: pages answer 503 until the index exists.", err=True)
+    run_server(cfg)
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+def stats(ctx, index_dir, as_json):
+    """Documents, outlets, categories, date range and index size."""
+    from . import store
+    from .search import SearchEngine
+
+    cfg = _config(ctx, **{"paths.index": index_dir})
+    try:
+        figures = SearchEngine(cfg).stats()
+    except store.IndexMissingError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"index:      {figures['index_path']}")
+    click.echo(f"documents:  {figures['documents']}")
+    click.echo(f"size:       {figures['index_bytes'] / 1e6:.1f} MB")
+    dr = figures["date_range"]
+    click.echo(f"dates:      {dr[0]} .. {dr[1]}" if dr else "dates:      (none)")
+    for name, label in (("outlet", "outlets"), ("category", "categories")):
+        click.echo(f"{label}:")
+        for value, count in figures[name].items():
+            click.echo(f"  {count:7d}  {value}")
+
+
+@main.command()
+@click.argument("urls", nargs=-1)
+@index_option
+@click.option("--no-index", is_flag=True, help="Only fetch and store pages; index them later.")
+@click.option("--delay", type=float, help="Seconds between requests to one host.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def fetch(ctx, urls, index_dir, no_index, delay, quiet):
+    """Fetch article pages, RSS/Atom feeds or sitemaps (default: [fetch] sources) and index them."""
+    from .fetch import run_fetch
+
+    cfg = _config(ctx, **{"paths.index": index_dir, "fetch.delay": delay})
+    targets = list(urls) or list(cfg.fetch.sources)
+    if not targets:
+        raise click.UsageError("no URL given and [fetch] sources in config.toml is empty")
+    code = run_fetch(cfg, targets, index=not no_index, quiet=quiet, echo=click.echo)
+    sys.exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

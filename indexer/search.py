@@ -1,0 +1,565 @@
+"""Searching: a query string in; ranked results with facets and snippets out.
+
+Two stages, as Elasticsearch's rescore: a cheap BM25F retrieval over the folded
+(diacritic-free) syllable fields finds candidates (all terms required, falling back to
+most of them when that finds nothing); then the top ``rescore_window`` candidates are
+re-scored from their postings: exact-diacritic matches, phrase adjacency, proximity,
+and title matches. Snippets come from the stored normalised text (no pyvi).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import collectors, query as wq, sorting
+from whoosh.searching import TimeLimit
+
+from . import store
+from .config import Config
+from .highlight import highlight_all, snippet
+from .querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
+from .suggest import Suggester
+
+__all__ = [
+    "SearchRequest",
+    "SearchResult",
+    "Hit",
+    "Document",
+    "SearchEngine",
+    "BadRequest",
+    "FACET_FIELDS",
+]
+
+FACET_FIELDS = ("outlet", "category", "month")
+MAX_PREFIX_EXPANSION = 64
+
+
+class BadRequest(ValueError):
+    """A search parameter that cannot be honoured; the message names the parameter."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    page: int = 1
+    per_page: int = 10
+    outlet: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    date_from: str | None = None
+    date_to: str | None = None
+    sort: str = "relevance"  # or "newest"
+    facets: bool = True
+    debug: bool = False
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    url: str | None
+    outlet: str | None
+    category: str | None
+    date: str | None
+    score: float
+    snippet: str
+    title_html: str = ""
+    author: str | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in
+                ("id", "title", "url", "outlet", "category", "date", "score", "snippet")}
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    relaxed: bool = False  # not every term matched: "showing articles with most words"
+    partial: bool = False  # the time limit cut the search short
+    suggestion: str | None = None
+    drop_suggestions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    explain: dict[str, Any] | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page)) if self.per_page else 1
+
+
+@dataclass
+class Document:
+    id: str
+    title: str
+    body: str
+    url: str | None
+    outlet: str | None
+    category: str | None
+    date: str | None
+    author: str | None
+    description: str | None
+    source: str | None
+    docnum: int
+
+
+class _Searchers(threading.local):
+    searcher = None
+    generation: tuple | None = None
+    checked: float = 0.0
+
+
+class SearchEngine:
+    """Search over one index path; thread-safe (one Whoosh searcher per thread).
+
+    The index is re-opened when its generation changes (a rebuild's atomic swap or an
+    incremental commit), checked at most every ``refresh_seconds``.
+    """
+
+    def __init__(self, config: Config, index_path: Path | None = None, refresh_seconds: float = 0.5):
+        self.config = config
+        self.live = Path(index_path) if index_path else config.path("index")
+        self.refresh_seconds = refresh_seconds
+        self._local = _Searchers()
+        self._suggesters: dict[tuple, Suggester] = {}
+        self._lock = threading.Lock()
+
+    # -- index access -----------------------------------------------------------
+
+    def _generation(self) -> tuple:
+        target = store.resolve(self.live)
+        return (str(target),)
+
+    def searcher(self):
+        """This thread's searcher, refreshed when the index changed."""
+        loc = self._local
+        now = time.monotonic()
+        if loc.searcher is not None and now - loc.checked < self.refresh_seconds:
+            return loc.searcher
+        loc.checked = now
+        gen = self._generation()
+        if loc.searcher is not None and gen == loc.generation:
+            try:
+                if loc.searcher.up_to_date():
+                    return loc.searcher
+                new = loc.searcher.refresh()
+            except Exception:
+                new = None
+            if new is not None:
+                loc.searcher = new
+                return new
+        ix = store.open_index(self.live)
+        old = loc.searcher
+        loc.searcher = ix.searcher()
+        loc.generation = gen
+        if old is not None:
+            try:
+                old.close()
+            except Exception:
+                pass
+        return loc.searcher
+
+    def check(self) -> None:
+        """Raise :class:`store.IndexMissingError` when the index cannot be searched."""
+        self.searcher()
+
+    def suggester(self) -> Suggester:
+        s = self.searcher()
+        gen = (self._local.generation, s.reader().doc_count_all(), s.reader().doc_count())
+        with self._lock:
+            sug = self._suggesters.get(gen)
+            if sug is None:
+                self._suggesters.clear()
+                sug = Suggester(s.reader())
+                self._suggesters[gen] = sug
+        return sug
+
+    # -- searching --------------------------------------------------------------
+
+    def validate(self, req: SearchRequest) -> SearchRequest:
+        cfg = self.config.search
+        if not isinstance(req.page, int) or req.page < 1:
+            raise BadRequest("page", "must be a whole number of at least 1")
+        if req.page > cfg.max_page:
+            raise BadRequest("page", f"must be at most {cfg.max_page}")
+        if not isinstance(req.per_page, int) or not 1 <= req.per_page <= cfg.max_per_page:
+            raise BadRequest("per_page", f"must be between 1 and {cfg.max_per_page}")
+        if req.sort not in ("relevance", "newest"):
+            raise BadRequest("sort", "must be 'relevance' or 'newest'")
+        for name in ("date_from", "date_to"):
+            value = getattr(req, name)
+            if value:
+                setattr(req, name, _check_date(name.replace("date_", ""), value))
+        return req
+
+    def parse(self, q: str) -> ParsedQuery:
+        cfg = self.config.search
+        try:
+            return parse_query(q, max_chars=cfg.max_query_chars, max_terms=cfg.max_terms)
+        except QueryTooLongError as exc:
+            raise BadRequest("q", str(exc)) from None
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        """Run a search; raises :class:`BadRequest` for unusable parameters only."""
+        started = time.perf_counter()
+        req = self.validate(req)
+        parsed = self.parse(req.q)
+        s = self.searcher()
+        result = SearchResult(query=req.q, total=0, page=req.page, per_page=req.per_page,
+                              took_ms=0.0, hits=[], notes=list(parsed.notes))
+        filt = self._filter(req)
+        if parsed.is_empty:
+            if req.q.strip() and not parsed.negative:
+                result.notes.append("the query has no searchable words")
+            if not req.q.strip() and filt is None:
+                result.took_ms = _ms(started)
+                return result
+        strict = self._retrieval_query(parsed, s, require_all=True)
+        wanted = req.page * req.per_page
+        window = max(self.config.search.rescore_window, wanted) if req.sort == "relevance" else wanted
+        res, partial = self._run(s, strict, filt, window, req)
+        used = strict
+        if len(res) == 0 and len(parsed.positive_syllables) > 1:
+            relaxed = self._retrieval_query(parsed, s, require_all=False)
+            res2, partial2 = self._run(s, relaxed, filt, window, req)
+            if len(res2):
+                res, partial, used = res2, partial2, relaxed
+                result.relaxed = True
+        result.partial = partial
+        result.total = len(res)
+        if req.facets:
+            result.facets = {name: _facet_counts(res, name) for name in FACET_FIELDS}
+        ranked = self._rank(s, res, parsed, req)
+        page = ranked[(req.page - 1) * req.per_page: wanted]
+        folds, exacts, prefixes = _marks(parsed)
+        length = self.config.search.snippet_chars
+        for docnum, score in page:
+            stored = s.stored_fields(docnum)
+            body = stored.get("body") or ""
+            title = stored.get("title") or ""
+            result.hits.append(Hit(
+                id=stored.get("key"),
+                title=title,
+                url=stored.get("url"),
+                outlet=stored.get("outlet"),
+                category=stored.get("category"),
+                date=stored.get("published"),
+                score=round(float(score), 4),
+                snippet=snippet(body or title, folds, exacts, length=length, prefixes=prefixes),
+                title_html=highlight_all(title, folds, exacts, prefixes),
+                author=stored.get("author"),
+            ))
+        if not parsed.is_empty and (result.total < 3 or result.relaxed):
+            self._few_hits_help(parsed, result, s)
+        if req.debug:
+            result.explain = self.explain(parsed, used, req, filt)
+        result.took_ms = _ms(started)
+        return result
+
+    def _run(self, s, q, filt, limit: int, req: SearchRequest):
+        """Collect up to ``limit`` hits (with facet groups), bounded by the time limit."""
+        groupedby = None
+        if req.facets:
+            groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
+        sortedby = sorting.FieldFacet("published", reverse=True) if req.sort == "newest" else None
+        collector = s.collector(limit=limit, sortedby=sortedby, groupedby=groupedby, filter=filt,
+                                terms=False)
+        tlc = collectors.TimeLimitCollector(collector, timelimit=self.config.search.time_limit,
+                                            use_alarm=False)
+        partial = False
+        try:
+            s.search_with_collector(q, tlc)
+        except TimeLimit:
+            partial = True
+        return tlc.results(), partial
+
+    def _filter(self, req: SearchRequest):
+        clauses = []
+        if req.outlet:
+            clauses.append(wq.Or([wq.Term("outlet", v) for v in req.outlet]))
+        if req.category:
+            clauses.append(wq.Or([wq.Term("category", v) for v in req.category]))
+        if req.date_from or req.date_to:
+            clauses.append(wq.TermRange("published", req.date_from, req.date_to))
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+    def _part_query(self, part: QueryPart, s) -> wq.Query | None:
+        folds = [syl.fold for syl in part.syllables]
+        if part.kind == "phrase" and len(folds) > 1:
+            return wq.Or([wq.Phrase("title_f", folds), wq.Phrase("body_f", folds)])
+        if part.kind == "prefix":
+            stem = folds[0]
+            terms = []
+            for fieldname in ("title_f", "body_f"):
+                for i, t in enumerate(s.reader().expand_prefix(fieldname, stem)):
+                    if i >= MAX_PREFIX_EXPANSION:
+                        break
+                    terms.append(wq.Term(fieldname, t.decode("utf-8") if isinstance(t, bytes) else t))
+            return wq.Or(terms) if terms else wq.NullQuery
+        return None
+
+    def _retrieval_query(self, parsed: ParsedQuery, s, require_all: bool) -> wq.Query:
+        clauses: list[wq.Query] = []
+        for part in parsed.positive:
+            special = self._part_query(part, s)
+            if special is not None:
+                clauses.append(special)
+                continue
+            for syl in part.syllables:
+                clauses.append(wq.Or([wq.Term("title_f", syl.fold), wq.Term("body_f", syl.fold)]))
+        if not clauses:
+            positive: wq.Query = wq.Every()
+        elif require_all:
+            positive = wq.And(clauses) if len(clauses) > 1 else clauses[0]
+        else:
+            # "Most of the words": at least half of them (documents with more rank first).
+            positive = wq.Or(clauses, minmatch=max(1, len(clauses) // 2)) if len(clauses) > 1 else clauses[0]
+        negatives = []
+        for part in parsed.negative:
+            special = self._part_query(part, s)
+            if special is not None:
+                negatives.append(special)
+            else:
+                for syl in part.syllables:
+                    negatives.append(wq.Or([wq.Term("title_f", syl.fold), wq.Term("body_f", syl.fold)]))
+        if negatives:
+            return wq.AndNot(positive, wq.Or(negatives))
+        return positive
+
+    def _rank(self, s, res, parsed: ParsedQuery, req: SearchRequest) -> list[tuple[int, float]]:
+        """Re-score the candidates (relevance sort) or keep the collector's order."""
+        docs = [(hit.docnum, hit.score or 0.0) for hit in res]
+        if req.sort != "relevance" or not parsed.positive_syllables or not docs:
+            return docs
+        from .rescore import rescore
+
+        window = self.config.search.rescore_window
+        head = rescore(s, docs[:window], parsed)
+        return head + docs[window:]
+
+    def complete(self, q: str, limit: int = 8) -> list[str]:
+        """Completions for a partly typed query: frequent words, then matching headlines."""
+        q = (q or "")[:200]
+        try:
+            parsed = parse_query(q, max_chars=200, max_terms=8)
+        except QueryTooLongError:
+            return []
+        syls = parsed.positive_syllables
+        if not syls:
+            return []
+        s = self.searcher()
+        out: list[str] = []
+        from .normalize import fold as _fold
+
+        folded = " ".join(x.fold for x in syls)
+        if not q.endswith(" "):
+            out.extend(self.suggester().complete_words(folded, limit=3))
+        clauses = [wq.Or([wq.Term("title_f", x.fold), wq.Term("body_f", x.fold)]) for x in syls[:-1]]
+        last = syls[-1].fold
+        if q.endswith(" ") or len(last) < 2:
+            clauses.append(wq.Term("title_f", last))
+        else:
+            expanded = []
+            for i, t in enumerate(s.reader().expand_prefix("title_f", last)):
+                if i >= MAX_PREFIX_EXPANSION:
+                    break
+                expanded.append(wq.Term("title_f", t.decode("utf-8") if isinstance(t, bytes) else t))
+            if not expanded:
+                return out[:limit]
+            clauses.append(wq.Or(expanded))
+        query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
+        seen = {_fold(x) for x in out}
+        for hit in s.search(query, limit=limit * 2, terms=False):
+            title = (hit.get("title") or "").strip()
+            if len(title) > 90:
+                title = title[:90].rsplit(" ", 1)[0] + "…"
+            key = _fold(title)
+            if title and key not in seen:
+                seen.add(key)
+                out.append(title)
+            if len(out) >= limit:
+                break
+        return out[:limit]
+
+    # -- help when nothing matches --------------------------------------------
+
+    def _few_hits_help(self, parsed: ParsedQuery, result: SearchResult, s) -> None:
+        """Name the words no article contains, and offer a corrected query."""
+        reader = s.reader()
+        missing = []
+        for syl in parsed.positive_syllables:
+            if reader.doc_frequency("title_f", syl.fold) + reader.doc_frequency("body_f", syl.fold) == 0:
+                missing.append(syl.exact)
+        if missing:
+            result.drop_suggestions = missing
+        elif result.total == 0:
+            result.drop_suggestions = [p.text for p in parsed.positive if p.kind == "phrase"] or \
+                [syl.exact for syl in parsed.positive_syllables]
+        result.suggestion = self.suggester().did_you_mean(parsed)
+
+    # -- explain ----------------------------------------------------------------
+
+    def explain(self, parsed: ParsedQuery, used: wq.Query | None = None,
+                req: SearchRequest | None = None, filt=None) -> dict[str, Any]:
+        """How a query was understood: normalised form, tokens per field, Whoosh query."""
+        s = self.searcher()
+        words = query_words(parsed)
+        if used is None:
+            used = self._retrieval_query(parsed, s, require_all=True)
+        return {
+            "raw": parsed.raw,
+            "normalized": parsed.normalized,
+            "parts": [{"kind": p.kind, "negated": p.negated, "text": p.text,
+                       "exact": [x.exact for x in p.syllables],
+                       "fold": [x.fold for x in p.syllables]} for p in parsed.parts],
+            "tokens": {
+                "title_f/body_f": [x.fold for x in parsed.positive_syllables],
+                "title_x/body_x": [x.exact for x in parsed.positive_syllables],
+                "words": words,
+            },
+            "dropped": parsed.dropped,
+            "whoosh_query": str(used),
+            "filter": str(filt) if filt is not None else None,
+            "rescore": "exact diacritics, phrase adjacency, proximity and title over the top "
+                       f"{self.config.search.rescore_window} candidates",
+        }
+
+    # -- documents --------------------------------------------------------------
+
+    def document(self, doc_id: str) -> Document | None:
+        s = self.searcher()
+        docnum = s.document_number(key=doc_id)
+        if docnum is None:
+            return None
+        f = s.stored_fields(docnum)
+        return Document(
+            id=f.get("key"), title=f.get("title") or "", body=f.get("body") or "",
+            url=f.get("url"), outlet=f.get("outlet"), category=f.get("category"),
+            date=f.get("published"), author=f.get("author"), description=f.get("description"),
+            source=f.get("source"), docnum=docnum)
+
+    def highlight_document(self, doc: Document, q: str) -> tuple[str, str]:
+        """(title HTML, body HTML) with the query's words marked; plain-escaped without one."""
+        try:
+            parsed = self.parse(q or "")
+        except BadRequest:
+            parsed = parse_query("")
+        folds, exacts, prefixes = _marks(parsed)
+        return (highlight_all(doc.title, folds, exacts, prefixes),
+                highlight_all(doc.body, folds, exacts, prefixes))
+
+    def related(self, doc: Document, limit: int = 5) -> list[Hit]:
+        """More-like-this from the document's stored term vector (pyvi words)."""
+        s = self.searcher()
+        try:
+            results = s.more_like(doc.docnum, "words", top=limit, numterms=12)
+        except Exception:
+            return []
+        hits = []
+        for hit in results:
+            f = hit.fields()
+            if f.get("hash") and f.get("key") == doc.id:
+                continue
+            body = f.get("body") or ""
+            hits.append(Hit(id=f.get("key"), title=f.get("title") or "", url=f.get("url"),
+                            outlet=f.get("outlet"), category=f.get("category"),
+                            date=f.get("published"), score=round(float(hit.score or 0), 4),
+                            snippet=snippet(body, set(), length=160)))
+        return hits[:limit]
+
+    # -- statistics -------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        s = self.searcher()
+        reader = s.reader()
+        out: dict[str, Any] = {"documents": reader.doc_count()}
+        for name in ("outlet", "category", "month"):
+            counts: dict[str, int] = {}
+            for term, info in reader.iter_field(name):
+                term = term.decode("utf-8") if isinstance(term, bytes) else term
+                n = sum(1 for _ in s.postings(name, term).all_ids())
+                if n:
+                    counts[term] = n
+            out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) \
+                if name != "month" else dict(sorted(counts.items()))
+        dates = [t.decode() if isinstance(t, bytes) else t for t, _ in reader.iter_field("published")]
+        out["date_range"] = [dates[0], dates[-1]] if dates else None
+        target = store.resolve(self.live)
+        out["index_path"] = str(self.live)
+        out["index_bytes"] = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
+        return out
+
+
+def _marks(parsed: ParsedQuery) -> tuple[set[str], set[str], tuple[str, ...]]:
+    folds = parsed.highlight_folds()
+    exacts = {s.exact for s in parsed.positive_syllables if s.exact != s.fold}
+    prefixes = tuple(s.fold for p in parsed.positive if p.kind == "prefix" for s in p.syllables)
+    return folds, exacts, prefixes
+
+
+def _facet_counts(res, name: str) -> list[tuple[str, int]]:
+    try:
+        groups = res.groups(name)
+    except (KeyError, ValueError):
+        return []
+    items = [(k.decode("utf-8") if isinstance(k, bytes) else k, v) for k, v in groups.items()
+             if k not in (None, "", b"")]
+    if name == "month":
+        return sorted(items, reverse=True)
+    return sorted(items, key=lambda kv: (-kv[1], kv[0]))
+
+
+def _check_date(param: str, value: str) -> str:
+    import datetime as dt
+
+    value = value.strip()
+    for fmt, pad in (("%Y-%m-%d", ""), ("%Y-%m", "-01"), ("%Y", "-01-01")):
+        try:
+            dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if param == "to" and pad:
+            return value + {"-01": "-31", "-01-01": "-12-31"}[pad]
+        return value + pad
+    raise BadRequest(param, f"must be a date as YYYY-MM-DD, YYYY-MM or YYYY, not {value[:40]!r}")
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def result_to_api(result: SearchResult) -> dict[str, Any]:
+    """The ``/api/search`` JSON shape (also used by ``vnsearch search --json``)."""
+    out: dict[str, Any] = {
+        "query": result.query,
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "took_ms": result.took_ms,
+        "results": [h.to_api() for h in result.hits],
+        "facets": {k: [{"value": v, "count": c} for v, c in items] for k, items in result.facets.items()},
+        "relaxed": result.relaxed,
+        "partial": result.partial,
+        "suggestion": result.suggestion,
+        "notes": result.notes,
+    }
+    if result.drop_suggestions:
+        out["drop_suggestions"] = result.drop_suggestions
+    if result.explain is not None:
+        out["explain"] = result.explain
+    return out

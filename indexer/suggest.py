@@ -1,0 +1,132 @@
+""""Did you mean": typo fixes and diacritics restored from the index's own vocabulary.
+
+Edit distance is computed on folded syllables only when the folded syllable is absent
+from the index, so a tone difference is never treated as a typo ("chó" is not "chò").
+Diacritics are restored preferring pyvi words seen in the index ("bo truong" →
+"bộ trưởng"), then the most frequent form of each syllable.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+
+from .normalize import fold
+from .querylang import ParsedQuery
+
+__all__ = ["Suggester"]
+
+
+class Suggester:
+    """Vocabulary maps built lazily from one index reader."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self._lock = threading.Lock()
+        self._syllables: dict[str, tuple[str, int]] | None = None
+        self._words: dict[str, tuple[str, int]] | None = None
+        self._word_keys: list[str] | None = None
+
+    def _best_forms(self, fieldnames: tuple[str, ...]) -> dict[str, tuple[str, int]]:
+        best: dict[str, tuple[str, int]] = {}
+        for fieldname in fieldnames:
+            for term, info in self.reader.iter_field(fieldname):
+                term = term.decode("utf-8") if isinstance(term, bytes) else term
+                df = info.doc_frequency()
+                key = fold(term)
+                cur = best.get(key)
+                if cur is None or df > cur[1]:
+                    best[key] = (term, df)
+        return best
+
+    def _maps(self):
+        with self._lock:
+            if self._syllables is None:
+                self._syllables = self._best_forms(("title_x", "body_x"))
+                self._words = self._best_forms(("words",))
+                self._word_keys = sorted(self._words)
+        return self._syllables, self._words
+
+    def complete_words(self, folded_prefix: str, limit: int = 3) -> list[str]:
+        """Frequent indexed words (pyvi compounds) starting with ``folded_prefix``."""
+        _syl, words = self._maps()
+        key = folded_prefix.strip().replace(" ", "_")
+        if len(key) < 2:
+            return []
+        keys = self._word_keys or []
+        i = bisect.bisect_left(keys, key)
+        found = []
+        while i < len(keys) and keys[i].startswith(key) and len(found) < 2000:
+            found.append(words[keys[i]])
+            i += 1
+        found.sort(key=lambda wd: -wd[1])
+        return [w.replace("_", " ") for w, _df in found[:limit]]
+
+    def doc_frequency(self, fold_syllable: str) -> int:
+        return self.reader.doc_frequency("body_f", fold_syllable) + \
+            self.reader.doc_frequency("title_f", fold_syllable)
+
+    def fix_syllable(self, folded: str) -> str | None:
+        """The most frequent indexed folded syllable one edit away, if ``folded`` is unknown."""
+        if self.doc_frequency(folded) or len(folded) < 2:
+            return None
+        best = None
+        for fieldname in ("body_f",):
+            for cand in self.reader.terms_within(fieldname, folded, 1):
+                cand = cand.decode("utf-8") if isinstance(cand, bytes) else cand
+                df = self.doc_frequency(cand)
+                if best is None or df > best[1]:
+                    best = (cand, df)
+        return best[0] if best else None
+
+    def restore(self, folds: list[str]) -> list[str]:
+        """Diacritic forms for a run of folded syllables, preferring known words."""
+        syl_map, word_map = self._maps()
+        out: list[str] = []
+        i = 0
+        while i < len(folds):
+            for n in (3, 2):
+                if i + n <= len(folds):
+                    hit = word_map.get("_".join(folds[i:i + n]))
+                    if hit:
+                        out.extend(hit[0].split("_"))
+                        i += n
+                        break
+            else:
+                hit = syl_map.get(folds[i])
+                out.append(hit[0] if hit else folds[i])
+                i += 1
+        return out
+
+    def did_you_mean(self, parsed: ParsedQuery) -> str | None:
+        """A corrected query, or None when there is nothing to correct."""
+        changed = False
+        pieces: list[str] = []
+        for part in parsed.positive:
+            if part.kind == "prefix":
+                pieces.append(part.text + "*")
+                continue
+            syls = part.syllables
+            fixed = []
+            typed = []
+            for s in syls:
+                repl = self.fix_syllable(s.fold)
+                if repl:
+                    changed = True
+                    fixed.append(repl)
+                    typed.append(None)
+                else:
+                    fixed.append(s.fold)
+                    typed.append(s.exact if s.exact != s.fold else None)
+            restored = self.restore(fixed)
+            # Keep what the user typed with diacritics; restore the rest.
+            words = [t if t is not None else r for t, r in zip(typed, restored)]
+            if any(t is None and r != f for t, r, f in zip(typed, restored, [s.fold for s in syls])):
+                changed = changed or False
+            text = " ".join(words)
+            pieces.append(f'"{text}"' if part.kind == "phrase" else text)
+        if not changed:
+            return None
+        for part in parsed.negative:
+            pieces.append("-" + (f'"{part.text}"' if part.kind == "phrase" else part.text))
+        return " ".join(pieces)

@@ -1,0 +1,83 @@
+// vnsearch: small progressive enhancements; every page works without this file.
+// "/" focuses the search box; as-you-type completion from /api/suggest.
+(function () {
+  "use strict";
+  var box = document.getElementById("q");
+  if (!box) return;
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable);
+    if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      box.focus();
+      box.select();
+    }
+  });
+  var url = box.getAttribute("data-suggest-url");
+  if (!url || !window.fetch) return;
+  var list = document.createElement("ul");
+  list.className = "suggest-list";
+  list.id = "suggest-list";
+  list.setAttribute("role", "listbox");
+  list.hidden = true;
+  box.parentNode.appendChild(list);
+  box.setAttribute("role", "combobox");
+  box.setAttribute("aria-autocomplete", "list");
+  box.setAttribute("aria-controls", "suggest-list");
+  box.setAttribute("aria-expanded", "false");
+  var timer = null, active = -1, lastQuery = null, controller = null;
+
+  function close() {
+    list.hidden = true; list.innerHTML = ""; active = -1;
+    box.setAttribute("aria-expanded", "false");
+  }
+  function choose(text) {
+    box.value = text; close(); box.form.submit();
+  }
+  function render(items) {
+    list.innerHTML = ""; active = -1;
+    items.forEach(function (text, i) {
+      var li = document.createElement("li");
+      li.id = "suggest-" + i;
+      li.setAttribute("role", "option");
+      li.textContent = text;
+      li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(text); });
+      list.appendChild(li);
+    });
+    list.hidden = items.length === 0;
+    box.setAttribute("aria-expanded", items.length ? "true" : "false");
+  }
+  function move(delta) {
+    var items = list.querySelectorAll("li");
+    if (!items.length) return;
+    if (active >= 0) items[active].setAttribute("aria-selected", "false");
+    active = (active + delta + items.length) % items.length;
+    items[active].setAttribute("aria-selected", "true");
+    box.setAttribute("aria-activedescendant", items[active].id);
+  }
+  box.addEventListener("input", function () {
+    clearTimeout(timer);
+    var q = box.value;
+    if (q.trim().length < 2) { close(); return; }
+    timer = setTimeout(function () {
+      if (q === lastQuery) return;
+      lastQuery = q;
+      if (controller) controller.abort();
+      controller = window.AbortController ? new AbortController() : null;
+      fetch(url + "?q=" + encodeURIComponent(q), controller ? { signal: controller.signal } : {})
+        .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
+        .then(function (data) { if (box.value === q) render(data.suggestions || []); })
+        .catch(function () {});
+    }, 120);
+  });
+  box.addEventListener("keydown", function (e) {
+    if (list.hidden) return;
+    if (e.key === "ArrowDown") { e.preventDefault(); move(1); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
+    else if (e.key === "Escape") { close(); }
+    else if (e.key === "Enter" && active >= 0) {
+      e.preventDefault(); choose(list.querySelectorAll("li")[active].textContent);
+    }
+  });
+  box.addEventListener("blur", function () { setTimeout(close, 150); });
+})();
