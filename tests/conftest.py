@@ -1,0 +1,72 @@
+"""Shared fixtures: a real index built once per session from tests/data/core.
+
+tests/data/core holds 216 real articles (a subset of the shared corpus made by
+make_articles.py) and the client's example article; nothing here is invented.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.config import Config, load_config
+
+DATA = Path(__file__).parent / "data"
+CORE = DATA / "core"
+SEED = CORE / "my-ra-tuyen-bo-thanh-lap-bo-chi-huy-quan-su-moi-tai-nhat-ban.txt"
+SEED_TITLE = "Mỹ ra tuyên bố thành lập bộ chỉ huy quân sự mới tại Nhật Bản"
+SEED_URL = "https://www.congluan.vn/my-ra-tuyen-bo-thanh-lap-bo-chi-huy-quan-su-moi-tai-nhat-ban-post305266.html"
+
+
+def make_config(root: Path, **overrides) -> Config:
+    """The repository's config with index, cache and raw store under ``root``."""
+    cfg = load_config(Path(__file__).resolve().parent.parent / "config.toml")
+    settings = {
+        "paths.index": str(root / "index"),
+        "paths.cache": str(root / "cache"),
+        "paths.raw": str(root / "raw"),
+        "index.processes": 1,
+    }
+    settings.update(overrides)
+    return cfg.with_overrides(**settings)
+
+
+@pytest.fixture(scope="session")
+def core_index(tmp_path_factory) -> Config:
+    """A config whose index holds tests/data/core (built once; tests must not write to it)."""
+    from indexer.build import index_articles
+    from indexer.readers import read_paths
+
+    root = tmp_path_factory.mktemp("core-index")
+    cfg = make_config(root)
+    summary = index_articles(cfg, read_paths([CORE]))
+    assert summary.failed == 0, summary.failures
+    assert summary.indexed > 200
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def engine(core_index):
+    from indexer.search import SearchEngine
+
+    return SearchEngine(core_index)
+
+
+@pytest.fixture()
+def fresh_config(tmp_path) -> Config:
+    """A config pointing at an empty folder, for tests that build or break indexes."""
+    return make_config(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def app(core_index):
+    from webapp import create_app
+
+    flask_app = create_app({"TESTING": True, "VNSEARCH": core_index})
+    return flask_app
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
