@@ -1,0 +1,365 @@
+"""``vnsearch fetch``: polite fetching of news articles from feeds, sitemaps and pages.
+
+Input URLs may be an RSS/Atom feed, a sitemap or sitemap index (plain or gzip), a
+robots.txt, a bare site root (its robots.txt ``Sitemap:`` lines are used, else the
+home page's feed links) or an article page; the kind is sniffed from the response.
+Article pages are stored raw in the page store (:mod:`indexer.rawstore`) before they
+are extracted, so :func:`iter_stored_articles` can rebuild an index offline, and
+their ETag/Last-Modified make the next run's requests conditional (304 = unchanged,
+nothing re-downloaded or re-yielded). robots.txt is obeyed for every request,
+redirect targets included.
+
+Entry points, from highest level:
+
+* :func:`fetch_and_index` - fetch and stream the articles into the index (the CLI's
+  ``vnsearch fetch``);
+* :func:`fetch` - fetch, keep the articles in the returned :class:`FetchSummary`
+  (``store_only=True``: store raw pages, extract nothing; ``--no-index``);
+* :func:`fetch_articles` - the generator both use: ``Article | ReadFailure``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag, urlsplit
+
+import httpx
+
+from .config import Config
+from .discover import (DiscoverError, FeedItem, feed_links_in_html, is_site_root, maybe_gunzip, parse_feed,
+                       parse_sitemap, sniff_kind)
+from .documents import Article, ReadFailure
+from .extract import ExtractError, extract_article
+from .httpclient import FetchError, HttpResult, PoliteClient
+from .rawstore import RawStore
+from .robots import RobotsCache, RobotsDisallowed
+
+__all__ = ["FetchSummary", "ProgressFn", "fetch", "fetch_articles", "fetch_and_index", "iter_stored_articles",
+           "Fetcher"]
+
+# progress(event, info): "listing" (url of a feed/sitemap read), "fetched" (url),
+# "unchanged" (url), "skipped" (url: reason), "failed" (ReadFailure).
+ProgressFn = Callable[[str, object], None]
+
+MAX_SITEMAP_DEPTH = 3
+
+
+@dataclass
+class FetchSummary:
+    """What a fetch run did; printed by the CLI."""
+
+    fetched: int = 0  # article pages downloaded and stored
+    unchanged: int = 0  # conditional request answered 304
+    failed: int = 0
+    skipped: int = 0  # refused by robots.txt
+    extracted: int = 0  # articles extracted from fetched pages
+    failures: list[str] = field(default_factory=list)  # "url: reason"
+    skipped_urls: list[str] = field(default_factory=list)  # "url: reason"
+    articles: list[Article] = field(default_factory=list)  # filled by fetch() only
+
+    def line(self) -> str:
+        return (f"fetched {self.fetched}, unchanged {self.unchanged}, skipped {self.skipped} (robots.txt), "
+                f"failed {self.failed}, articles {self.extracted}")
+
+
+def _norm(url: str) -> str:
+    return urldefrag(url.strip())[0]
+
+
+class Fetcher:
+    """One fetch run: a polite client, robots.txt cache and the raw page store."""
+
+    def __init__(self, config: Config, *, summary: FetchSummary | None = None, progress: ProgressFn | None = None,
+                 store_only: bool = False, client: httpx.Client | None = None) -> None:
+        self.config = config
+        self.fc = config.fetch
+        self.summary = summary if summary is not None else FetchSummary()
+        self.notify = progress or (lambda event, info: None)
+        self.store_only = store_only
+        self.http = PoliteClient(self.fc, client=client, allow=self._allow)
+        self.robots = RobotsCache(self.http, self.fc.user_agent)
+        self.store = RawStore(config.path("raw"))
+        self.seen: set[str] = set()
+        self._sitemaps_seen: set[str] = set()
+
+    def close(self) -> None:
+        self.http.close()
+        self.store.close()
+
+    def _allow(self, url: str) -> None:
+        self.robots.check(url)
+
+    # ------------------------------------------------------------------ outcomes
+
+    def _fail(self, url: str, reason: str) -> ReadFailure:
+        failure = ReadFailure(url, reason)
+        self.summary.failed += 1
+        self.summary.failures.append(str(failure))
+        self.notify("failed", failure)
+        return failure
+
+    def _get(self, url: str, headers: dict[str, str] | None = None,
+             limit: int | None = None) -> HttpResult | ReadFailure | None:
+        """The response, a failure, or None when robots.txt refused the URL."""
+        try:
+            return self.http.get(url, headers=headers, max_bytes=limit)
+        except RobotsDisallowed as exc:
+            self.summary.skipped += 1
+            self.summary.skipped_urls.append(f"{url}: {exc}")
+            self.notify("skipped", f"{url}: {exc}")
+            return None
+        except FetchError as exc:
+            return self._fail(url, str(exc))
+
+    # ------------------------------------------------------------------ sources
+
+    def run(self, urls: Iterable[str]) -> Iterator[Article | ReadFailure]:
+        for url in urls:
+            url = url.strip()
+            if not url:
+                continue
+            if urlsplit(url).scheme not in ("http", "https"):
+                yield self._fail(url, "not an http(s) URL")
+                continue
+            yield from self._source(url)
+
+    def _source(self, url: str) -> Iterator[Article | ReadFailure]:
+        path = urlsplit(url).path
+        if path == "/robots.txt":
+            yield from self._from_robots(url)
+            return
+        if is_site_root(url):
+            yield from self._site(url)
+            return
+        result = self._get(url, headers=self.store.validators(_norm(url)))
+        if not isinstance(result, HttpResult):
+            if result is not None:
+                yield result
+            return
+        if result.status == 304:
+            self._unchanged(_norm(url), result)
+            return
+        if result.status != 200:
+            yield self._fail(url, f"HTTP {result.status}")
+            return
+        try:
+            body = maybe_gunzip(result.content, self.fc.max_bytes)
+        except DiscoverError as exc:
+            yield self._fail(url, str(exc))
+            return
+        kind = sniff_kind(result.final_url, result.content_type, body)
+        if kind == "feed":
+            yield from self._feed(url, body, result.final_url)
+        elif kind == "sitemap":
+            self._sitemaps_seen.add(url)
+            yield from self._sitemap_doc(url, body, result.final_url, [self.fc.max_items], 0)
+        elif kind == "robots":
+            yield from self._from_robots(url)
+        else:
+            self.seen.add(_norm(url))
+            yield from self._page(_norm(url), result, None)
+
+    def _from_robots(self, url: str) -> Iterator[Article | ReadFailure]:
+        sitemaps = self.robots.sitemaps(url)
+        if not sitemaps:
+            yield self._fail(url, "robots.txt lists no Sitemap")
+            return
+        budget = [self.fc.max_items]
+        for sm in sitemaps:
+            yield from self._sitemap(sm, budget, 0)
+
+    def _site(self, url: str) -> Iterator[Article | ReadFailure]:
+        """A bare site: its robots.txt sitemaps, else the feeds its home page links to."""
+        if self.robots.sitemaps(url):
+            yield from self._from_robots(url)
+            return
+        result = self._get(url)
+        if not isinstance(result, HttpResult):
+            if result is not None:
+                yield result
+            return
+        feeds = feed_links_in_html(result.content, result.final_url) if result.status == 200 else []
+        if not feeds:
+            yield self._fail(url, "no Sitemap in robots.txt and no feed linked from the home page")
+            return
+        yield from self._source(feeds[0])
+
+    def _feed(self, url: str, body: bytes, base: str) -> Iterator[Article | ReadFailure]:
+        try:
+            items = parse_feed(body, base)
+        except DiscoverError as exc:
+            yield self._fail(url, str(exc))
+            return
+        self.notify("listing", url)
+        yield from self._items(items[: self.fc.max_items])
+
+    def _sitemap(self, url: str, budget: list[int], depth: int) -> Iterator[Article | ReadFailure]:
+        if url in self._sitemaps_seen or budget[0] <= 0:
+            return
+        self._sitemaps_seen.add(url)
+        result = self._get(url)
+        if not isinstance(result, HttpResult):
+            if result is not None:
+                yield result
+            return
+        if result.status != 200:
+            yield self._fail(url, f"HTTP {result.status}")
+            return
+        try:
+            body = maybe_gunzip(result.content, self.fc.max_bytes)
+        except DiscoverError as exc:
+            yield self._fail(url, str(exc))
+            return
+        yield from self._sitemap_doc(url, body, result.final_url, budget, depth)
+
+    def _sitemap_doc(self, url: str, body: bytes, base: str, budget: list[int],
+                     depth: int) -> Iterator[Article | ReadFailure]:
+        try:
+            kind, entries = parse_sitemap(body, base)
+        except DiscoverError as exc:
+            yield self._fail(url, str(exc))
+            return
+        self.notify("listing", url)
+        if kind == "sitemapindex":
+            if depth >= MAX_SITEMAP_DEPTH:
+                yield self._fail(url, f"sitemap index nested deeper than {MAX_SITEMAP_DEPTH} levels")
+                return
+            for entry in entries:
+                if budget[0] <= 0:
+                    break
+                yield from self._sitemap(entry.url, budget, depth + 1)
+            return
+        take = entries[: max(budget[0], 0)]
+        budget[0] -= len(take)
+        yield from self._items(take)
+
+    # ------------------------------------------------------------------ pages
+
+    def _items(self, items: list[FeedItem]) -> Iterator[Article | ReadFailure]:
+        for item in items:
+            url = _norm(item.url)
+            if url in self.seen:
+                continue
+            self.seen.add(url)
+            yield from self._article(url, item)
+
+    def _unchanged(self, url: str, result: HttpResult) -> None:
+        self.summary.unchanged += 1
+        self.store.touch(url, result.fetched_at)
+        self.notify("unchanged", url)
+
+    def _article(self, url: str, hint: FeedItem | None) -> Iterator[Article | ReadFailure]:
+        result = self._get(url, headers=self.store.validators(url))
+        if not isinstance(result, HttpResult):
+            if result is not None:
+                yield result
+            return
+        if result.status == 304:
+            self._unchanged(url, result)
+            return
+        if result.status != 200:
+            yield self._fail(url, f"HTTP {result.status}")
+            return
+        yield from self._page(url, result, hint)
+
+    def _page(self, url: str, result: HttpResult, hint: FeedItem | None) -> Iterator[Article | ReadFailure]:
+        self.store.put(url, result.final_url, result.status, result.headers, result.content, result.fetched_at)
+        self.summary.fetched += 1
+        self.notify("fetched", url)
+        if self.store_only:
+            return
+        try:
+            article = _extract(result.content, url, result.final_url, result.content_type, result.fetched_at)
+        except ExtractError as exc:
+            yield self._fail(url, str(exc))
+            return
+        if hint is not None:
+            # The feed/sitemap knows the date even when the page hides it.
+            article.published = article.published or hint.published
+            if hint.title:
+                article.extra.setdefault("listing_title", hint.title)
+        self.summary.extracted += 1
+        yield article
+
+
+def _extract(content: bytes, url: str, final_url: str, content_type: str, fetched_at: str) -> Article:
+    article = extract_article(content, url=final_url, content_type=content_type or None)
+    article.source = url
+    article.url = article.url or final_url
+    article.extra["fetched_at"] = fetched_at
+    if final_url != url:
+        article.extra["final_url"] = final_url
+    return article
+
+
+def _urls(urls: list[str] | None, config: Config) -> list[str]:
+    chosen = list(urls) if urls else list(config.fetch.sources)
+    if not chosen:
+        raise ValueError("no URLs to fetch: give some, or list them in config.toml's [fetch] sources")
+    return chosen
+
+
+def fetch_articles(urls: list[str] | None, config: Config, *, summary: FetchSummary | None = None,
+                   progress: ProgressFn | None = None, store_only: bool = False,
+                   client: httpx.Client | None = None) -> Iterator[Article | ReadFailure]:
+    """Fetch ``urls`` (default: ``config.fetch.sources``) and yield what they hold.
+
+    Yields one Article per newly fetched or changed article page and one ReadFailure
+    per URL that failed; pages answered 304 and URLs refused by robots.txt yield
+    nothing (they are counted in ``summary``). Network resources are released when
+    the generator is exhausted or closed.
+    """
+    chosen = _urls(urls, config)
+    fetcher = Fetcher(config, summary=summary, progress=progress, store_only=store_only, client=client)
+    try:
+        yield from fetcher.run(chosen)
+    finally:
+        fetcher.close()
+
+
+def fetch(urls: list[str] | None, config: Config, *, store_only: bool = False,
+          progress: ProgressFn | None = None, client: httpx.Client | None = None) -> FetchSummary:
+    """Fetch and store pages; the extracted articles are in the summary's ``articles``."""
+    summary = FetchSummary()
+    for item in fetch_articles(urls, config, summary=summary, progress=progress, store_only=store_only,
+                               client=client):
+        if isinstance(item, Article):
+            summary.articles.append(item)
+    return summary
+
+
+def fetch_and_index(urls: list[str] | None, config: Config, *, progress: ProgressFn | None = None,
+                    index_progress: Callable[[str, object], None] | None = None):
+    """Fetch and stream the articles into the index; returns ``(FetchSummary, BuildSummary)``.
+
+    What ``vnsearch fetch URL...`` runs (``--no-index`` runs :func:`fetch` with
+    ``store_only=True`` instead). Indexing is incremental: the builder skips articles
+    whose text it already holds.
+    """
+    from .build import index_articles  # the indexing side; imported only when indexing
+
+    summary = FetchSummary()
+    items = fetch_articles(urls, config, summary=summary, progress=progress)
+    built = index_articles(config, items, progress=index_progress)
+    return summary, built
+
+
+def iter_stored_articles(config: Config) -> Iterator[Article | ReadFailure]:
+    """Re-extract every stored page of the raw store, without any network access."""
+    folder = config.path("raw")
+    if not (folder / "pages.sqlite").is_file():
+        return
+    with RawStore(folder) as store:
+        for page in store:
+            if page.status != 200:
+                continue
+            try:
+                content = page.read()
+            except (OSError, EOFError) as exc:
+                yield ReadFailure(page.url, f"stored page unreadable: {exc}")
+                continue
+            try:
+                yield _extract(content, page.url, page.final_url, page.content_type, page.fetched_at)
+            except ExtractError as exc:
+                yield ReadFailure(page.url, str(exc))
