@@ -453,3 +453,27 @@ def test_external_httpx_client_is_not_closed(server, config):
     with httpx.Client(headers={"User-Agent": UA}) as client:
         fetch([server.url("/a.html")], config, client=client)
         assert not client.is_closed
+
+
+def test_fetch_and_index_streams_into_the_builder(server, config, monkeypatch):
+    """The CLI's entry point hands the article stream to indexer.build.index_articles."""
+    import sys
+    import types
+
+    from indexer.fetch import fetch_and_index
+
+    seen = {}
+
+    def index_articles(cfg, items, progress=None):
+        seen["config"] = cfg
+        seen["items"] = list(items)
+        return "built"
+
+    monkeypatch.setitem(sys.modules, "indexer.build", types.SimpleNamespace(index_articles=index_articles))
+    server.route("/a.html", static(page("vnexpress")))
+    server.route("/gone.html", lambda req: Reply(410, b"gone"))
+    summary, built = fetch_and_index([server.url("/a.html"), server.url("/gone.html")], config)
+    assert built == "built" and seen["config"] is config
+    kinds = [type(i).__name__ for i in seen["items"]]
+    assert kinds == ["Article", "ReadFailure"]
+    assert summary.fetched == 1 and summary.failed == 1 and summary.extracted == 1
