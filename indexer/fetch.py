@@ -11,8 +11,8 @@ redirect targets included.
 
 Entry points, from highest level:
 
-* :func:`fetch_and_index` - fetch and stream the articles into the index (the CLI's
-  ``vnsearch fetch``);
+* :func:`run_fetch` - what ``vnsearch fetch`` calls: progress, summary lines, exit code;
+* :func:`fetch_and_index` - fetch and stream the articles into the index;
 * :func:`fetch` - fetch, keep the articles in the returned :class:`FetchSummary`
   (``store_only=True``: store raw pages, extract nothing; ``--no-index``);
 * :func:`fetch_articles` - the generator both use: ``Article | ReadFailure``.
@@ -36,7 +36,7 @@ from .rawstore import RawStore
 from .robots import RobotsCache, RobotsDisallowed
 
 __all__ = ["FetchSummary", "ProgressFn", "fetch", "fetch_articles", "fetch_and_index", "iter_stored_articles",
-           "Fetcher"]
+           "run_fetch", "Fetcher"]
 
 # progress(event, info): "listing" (url of a feed/sitemap read), "fetched" (url),
 # "unchanged" (url), "skipped" (url: reason), "failed" (ReadFailure).
@@ -343,6 +343,43 @@ def fetch_and_index(urls: list[str] | None, config: Config, *, progress: Progres
     items = fetch_articles(urls, config, summary=summary, progress=progress)
     built = index_articles(config, items, progress=index_progress)
     return summary, built
+
+
+def run_fetch(config: Config, urls: list[str] | None, *, index: bool = True, quiet: bool = False,
+              echo: Callable[[str], None] = print) -> int:
+    """``vnsearch fetch [URL...] [--no-index]``: fetch (and index), report, return an exit code.
+
+    0 when no URL failed, 1 when some did (what was fetched is stored, and indexed
+    unless ``index`` is false).
+    """
+    from tqdm import tqdm
+
+    bar = tqdm(unit=" page", disable=quiet, leave=False)
+
+    def progress(event: str, info: object) -> None:
+        if event in ("fetched", "unchanged", "failed", "skipped"):
+            bar.update(1)
+            bar.set_postfix_str(event, refresh=False)
+
+    try:
+        if index:
+            summary, built = fetch_and_index(urls, config, progress=progress)
+        else:
+            summary, built = fetch(urls, config, store_only=True, progress=progress), None
+    finally:
+        bar.close()
+    echo(summary.line())
+    for line in summary.failures[:20]:
+        echo(f"  failed: {line}")
+    if len(summary.failures) > 20:
+        echo(f"  ... and {len(summary.failures) - 20} more failures")
+    for line in summary.skipped_urls[:5]:
+        echo(f"  skipped: {line}")
+    if built is not None:
+        echo(f"index: {built.line()}" if hasattr(built, "line") else f"index: {built}")
+    else:
+        echo(f"pages stored in {config.path('raw')}; index them later from the raw store")
+    return 1 if summary.failed else 0
 
 
 def iter_stored_articles(config: Config) -> Iterator[Article | ReadFailure]:

@@ -477,3 +477,15 @@ def test_fetch_and_index_streams_into_the_builder(server, config, monkeypatch):
     kinds = [type(i).__name__ for i in seen["items"]]
     assert kinds == ["Article", "ReadFailure"]
     assert summary.fetched == 1 and summary.failed == 1 and summary.extracted == 1
+
+
+def test_run_fetch_no_index_reports_and_exit_code(server, config):
+    from indexer.fetch import run_fetch
+
+    server.route("/a.html", static(page("vnexpress")))
+    lines = []
+    assert run_fetch(config, [server.url("/a.html")], index=False, quiet=True, echo=lines.append) == 0
+    assert lines[0].startswith("fetched 1,") and "stored in" in lines[-1]
+    lines.clear()
+    assert run_fetch(config, [server.url("/nope.html")], index=False, quiet=True, echo=lines.append) == 1
+    assert any("HTTP 404" in line for line in lines)
