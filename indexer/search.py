@@ -353,7 +353,16 @@ class SearchEngine:
         return head + docs[window:]
 
     def complete(self, q: str, limit: int = 8) -> list[str]:
-        """Completions for a partly typed query: frequent words, then matching headlines."""
+        """Completions for a partly typed query: frequent words, then matching headlines.
+
+        Diacritics are optional ("nhat b" → "nhật bản") but respected when typed ("Nhật"
+        never completes to "nhất"). Headlines must contain the typed syllables adjacent
+        in the title (the last one as a prefix); those that start with them come first.
+        """
+        import re
+
+        from .normalize import fold as _fold, normalize as _normalize
+
         q = (q or "")[:200]
         try:
             parsed = parse_query(q, max_chars=200, max_terms=8)
@@ -363,15 +372,36 @@ class SearchEngine:
         if not syls:
             return []
         s = self.searcher()
-        out: list[str] = []
-        from .normalize import fold as _fold
+        partial = not q.endswith(" ")
+        folds = [x.fold for x in syls]
+        exacts = [x.exact if x.exact != x.fold else None for x in syls]
 
-        folded = " ".join(x.fold for x in syls)
-        if not q.endswith(" "):
-            out.extend(self.suggester().complete_words(folded, limit=3))
-        clauses = [wq.Or([wq.Term("title_f", x.fold), wq.Term("body_f", x.fold)]) for x in syls[:-1]]
-        last = syls[-1].fold
-        if q.endswith(" ") or len(last) < 2:
+        def position(text: str) -> int | None:
+            """Where the typed syllables occur adjacently in ``text`` (None: nowhere)."""
+            cand = re.findall(r"[^\W_]+", _normalize(text).lower())
+            cfold = [_fold(w) for w in cand]
+            n = len(folds)
+            for i in range(len(cand) - n + 1):
+                for j in range(n):
+                    c, cf = cand[i + j], cfold[i + j]
+                    if j == n - 1 and partial:
+                        if not cf.startswith(folds[j]) or (exacts[j] and not c.startswith(exacts[j])):
+                            break
+                    elif cf != folds[j] or (exacts[j] and c != exacts[j]):
+                        break
+                else:
+                    return i
+            return None
+
+        out: list[str] = []
+        if partial:
+            words = self.suggester().complete_words(" ".join(folds), limit=12)
+            out.extend([w for w in words if position(w) == 0
+                        and not any(ch.isdigit() for ch in w)][:3])
+        seen = {_fold(x) for x in out}
+        clauses: list[wq.Query] = [wq.Term("title_f", f) for f in folds[:-1]]
+        last = folds[-1]
+        if not partial or len(last) < 2:
             clauses.append(wq.Term("title_f", last))
         else:
             expanded = []
@@ -383,13 +413,21 @@ class SearchEngine:
                 return out[:limit]
             clauses.append(wq.Or(expanded))
         query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
-        seen = {_fold(x) for x in out}
-        for hit in s.search(query, limit=limit * 2, terms=False):
-            title = (hit.get("title") or "").strip()
-            if len(title) > 90:
-                title = title[:90].rsplit(" ", 1)[0] + "…"
+        ranked = []
+        for rank, hit in enumerate(s.search(query, limit=max(limit * 6, 30), terms=False)):
+            title = " ".join((hit.get("title") or "").split())
+            if not title:
+                continue
+            pos = position(title)
+            if pos is None:
+                continue  # the typed syllables are not adjacent, or differ in diacritics
+            ranked.append((0 if pos == 0 else 1, rank, title))
+        ranked.sort()
+        for _tier, _rank, title in ranked:
+            if len(title) > 100:
+                title = title[:100].rsplit(" ", 1)[0] + "…"
             key = _fold(title)
-            if title and key not in seen:
+            if key not in seen:
                 seen.add(key)
                 out.append(title)
             if len(out) >= limit:
@@ -471,10 +509,18 @@ class SearchEngine:
         except Exception:
             return []
         hits = []
+        best = max((float(h.score or 0) for h in results), default=0.0)
+        titles = {" ".join(doc.title.lower().split())}
         for hit in results:
             f = hit.fields()
             if f.get("hash") and f.get("key") == doc.id:
                 continue
+            # Weak tail matches (a few shared common words) read as noise: keep those at
+            # least 40% as similar as the best one, and each headline once.
+            title_key = " ".join((f.get("title") or "").lower().split())
+            if float(hit.score or 0) < 0.4 * best or title_key in titles:
+                continue
+            titles.add(title_key)
             body = f.get("body") or ""
             hits.append(Hit(id=f.get("key"), title=f.get("title") or "", url=f.get("url"),
                             outlet=f.get("outlet"), category=f.get("category"),
