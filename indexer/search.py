@@ -24,6 +24,7 @@ from .config import Config
 from .highlight import highlight_all, snippet
 from .querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
 from .suggest import Suggester
+from .synonyms import Synonyms, load_synonyms
 
 __all__ = [
     "SearchRequest",
@@ -37,6 +38,8 @@ __all__ = [
 
 FACET_FIELDS = ("outlet", "category", "month")
 MAX_PREFIX_EXPANSION = 64
+# Most index syllables one edit away tried for a query syllable no article contains.
+MAX_FUZZY_EXPANSION = 10
 
 
 class BadRequest(ValueError):
@@ -114,6 +117,30 @@ class Document:
     description: str | None
     source: str | None
     docnum: int
+
+
+class _Deadline(collectors.WrappingCollector):
+    """Raise :class:`TimeLimit` once ``seconds`` have passed (checked every 256 hits)."""
+
+    def __init__(self, child, seconds: float):
+        super().__init__(child)
+        self.seconds = seconds
+        self.deadline = 0.0
+        self.seen = 0
+
+    def prepare(self, top_searcher, q, context):
+        self.deadline = time.monotonic() + self.seconds
+        self.child.prepare(top_searcher, q, context)
+
+    def collect_matches(self):
+        for sub_docnum in self.matches():
+            self.collect(sub_docnum)
+
+    def collect(self, sub_docnum):
+        self.seen += 1
+        if not self.seen & 255 and time.monotonic() > self.deadline:
+            raise TimeLimit()
+        return self.child.collect(sub_docnum)
 
 
 class _Searchers(threading.local):
@@ -224,25 +251,42 @@ class SearchEngine:
         if parsed.is_empty:
             if req.q.strip() and not parsed.negative:
                 result.notes.append("the query has no searchable words")
-            if not req.q.strip() and filt is None:
+            if not parsed.negative and filt is None:  # "%%%", "*", "- -": nothing to look for
                 result.took_ms = _ms(started)
                 return result
+        self.expand(parsed)
+        trace: dict[str, Any] = {"stage": "all words"}
         strict = self._retrieval_query(parsed, s, require_all=True)
         wanted = req.page * req.per_page
         window = max(self.config.search.rescore_window, wanted) if req.sort == "relevance" else wanted
         res, partial = self._run(s, strict, filt, window, req)
         used = strict
+        fuzzy: dict[str, list[str]] = {}
+        if len(res) == 0 and parsed.positive_syllables:
+            # Fuzzy fallback: a syllable no article contains (a typo) may also be any
+            # indexed syllable one letter away; tone marks never count (folded terms).
+            fuzzy = self.fuzzy_neighbours(parsed, s)
+            trace["fuzzy"] = fuzzy
+            if fuzzy:
+                fq = self._retrieval_query(parsed, s, require_all=True, fuzzy=fuzzy)
+                res2, partial2 = self._run(s, fq, filt, window, req)
+                if len(res2):
+                    res, partial, used = res2, partial2, fq
+                    trace["stage"] = "all words, unknown words matched one letter away"
+                    result.notes.append("no article has " + ", ".join(sorted(fuzzy))
+                                        + "; showing articles with a word one letter away")
         if len(res) == 0 and len(parsed.positive_syllables) > 1:
-            relaxed = self._retrieval_query(parsed, s, require_all=False)
+            relaxed = self._retrieval_query(parsed, s, require_all=False, fuzzy=fuzzy)
             res2, partial2 = self._run(s, relaxed, filt, window, req)
             if len(res2):
                 res, partial, used = res2, partial2, relaxed
                 result.relaxed = True
+                trace["stage"] = "most words (no article has all of them)"
         result.partial = partial
         result.total = len(res)
         if req.facets:
             result.facets = {name: _facet_counts(res, name) for name in FACET_FIELDS}
-        ranked = self._rank(s, res, parsed, req)
+        ranked = self._rank(s, res, parsed, req, fuzzy)
         page = ranked[(req.page - 1) * req.per_page: wanted]
         folds, exacts, prefixes = _marks(parsed)
         length = self.config.search.snippet_chars
@@ -265,26 +309,29 @@ class SearchEngine:
         if not parsed.is_empty and (result.total < 3 or result.relaxed):
             self._few_hits_help(parsed, result, s)
         if req.debug:
-            result.explain = self.explain(parsed, used, req, filt)
+            result.explain = self.explain(parsed, used, req, filt, trace=trace)
         result.took_ms = _ms(started)
         return result
 
     def _run(self, s, q, filt, limit: int, req: SearchRequest):
-        """Collect up to ``limit`` hits (with facet groups), bounded by the time limit."""
+        """Collect up to ``limit`` hits (with facet groups), bounded by the time limit.
+
+        Whoosh's TimeLimitCollector bypasses a FilterCollector's filtering when it wraps
+        one, so the deadline sits inside the filter instead (:class:`_Deadline`).
+        """
         groupedby = None
         if req.facets:
             groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
         sortedby = sorting.FieldFacet("published", reverse=True) if req.sort == "newest" else None
-        collector = s.collector(limit=limit, sortedby=sortedby, groupedby=groupedby, filter=filt,
-                                terms=False)
-        tlc = collectors.TimeLimitCollector(collector, timelimit=self.config.search.time_limit,
-                                            use_alarm=False)
+        base = s.collector(limit=limit, sortedby=sortedby, groupedby=groupedby, terms=False)
+        deadline = _Deadline(base, self.config.search.time_limit)
+        collector = collectors.FilterCollector(deadline, filt, None) if filt is not None else deadline
         partial = False
         try:
-            s.search_with_collector(q, tlc)
+            s.search_with_collector(q, collector)
         except TimeLimit:
             partial = True
-        return tlc.results(), partial
+        return collector.results(), partial
 
     def _filter(self, req: SearchRequest):
         clauses = []
@@ -313,15 +360,61 @@ class SearchEngine:
             return wq.Or(terms) if terms else wq.NullQuery
         return None
 
-    def _retrieval_query(self, parsed: ParsedQuery, s, require_all: bool) -> wq.Query:
+    def synonyms(self) -> Synonyms:
+        return load_synonyms(self.config.path(self.config.search.synonyms))
+
+    def expand(self, parsed: ParsedQuery) -> None:
+        """Attach synonym/abbreviation alternatives to the plain-word clauses."""
+        syn = self.synonyms()
+        for part in parsed.positive:
+            part.expansions = syn.expand(part.syllables) if part.kind == "terms" and len(syn) else []
+
+    def fuzzy_neighbours(self, parsed: ParsedQuery, s) -> dict[str, list[str]]:
+        """Folded syllables no article contains -> indexed syllables one edit away."""
+        reader = s.reader()
+        out: dict[str, list[str]] = {}
+        for syl in parsed.positive_syllables:
+            f = syl.fold
+            if f in out or len(f) < 3 or not f.isalpha() or not f.isascii():
+                continue
+            if reader.doc_frequency("title_f", f) + reader.doc_frequency("body_f", f):
+                continue
+            cands: dict[str, int] = {}
+            for fieldname in ("title_f", "body_f"):
+                try:
+                    found = list(reader.terms_within(fieldname, f, 1))
+                except Exception:
+                    found = []
+                for t in found:
+                    t = t.decode("utf-8") if isinstance(t, bytes) else t
+                    if t != f and t not in cands:
+                        cands[t] = reader.doc_frequency("title_f", t) + reader.doc_frequency("body_f", t)
+            if cands:
+                best = sorted(cands, key=lambda t: (-cands[t], t))[:MAX_FUZZY_EXPANSION]
+                out[f] = best
+        return out
+
+    def _retrieval_query(self, parsed: ParsedQuery, s, require_all: bool,
+                         fuzzy: dict[str, list[str]] | None = None) -> wq.Query:
         clauses: list[wq.Query] = []
         for part in parsed.positive:
             special = self._part_query(part, s)
             if special is not None:
                 clauses.append(special)
                 continue
-            for syl in part.syllables:
-                clauses.append(wq.Or([wq.Term("title_f", syl.fold), wq.Term("body_f", syl.fold)]))
+            # A synonym span is one clause: the words typed, or any alternative.
+            spans = {e.start: e for e in part.expansions}
+            syls = part.syllables
+            i = 0
+            while i < len(syls):
+                exp = spans.get(i)
+                if exp is None:
+                    clauses.append(_syllable_clause(syls[i].fold, fuzzy))
+                    i += 1
+                    continue
+                alts = [syls[i:i + exp.length]] + [list(a) for a in exp.alternatives]
+                clauses.append(wq.Or([_all_of(a, fuzzy) for a in alts]))
+                i += exp.length
         if not clauses:
             positive: wq.Query = wq.Every()
         elif require_all:
@@ -341,7 +434,8 @@ class SearchEngine:
             return wq.AndNot(positive, wq.Or(negatives))
         return positive
 
-    def _rank(self, s, res, parsed: ParsedQuery, req: SearchRequest) -> list[tuple[int, float]]:
+    def _rank(self, s, res, parsed: ParsedQuery, req: SearchRequest,
+              fuzzy: dict[str, list[str]] | None = None) -> list[tuple[int, float]]:
         """Re-score the candidates (relevance sort) or keep the collector's order."""
         docs = [(hit.docnum, hit.score or 0.0) for hit in res]
         if req.sort != "relevance" or not parsed.positive_syllables or not docs:
@@ -349,7 +443,7 @@ class SearchEngine:
         from .rescore import rescore
 
         window = self.config.search.rescore_window
-        head = rescore(s, docs[:window], parsed)
+        head = rescore(s, docs[:window], parsed, fuzzy)
         return head + docs[window:]
 
     def complete(self, q: str, limit: int = 8) -> list[str]:
@@ -453,13 +547,20 @@ class SearchEngine:
     # -- explain ----------------------------------------------------------------
 
     def explain(self, parsed: ParsedQuery, used: wq.Query | None = None,
-                req: SearchRequest | None = None, filt=None) -> dict[str, Any]:
+                req: SearchRequest | None = None, filt=None,
+                trace: dict[str, Any] | None = None) -> dict[str, Any]:
         """How a query was understood: normalised form, tokens per field, Whoosh query."""
         s = self.searcher()
         words = query_words(parsed)
+        if not any(p.expansions for p in parsed.positive):
+            self.expand(parsed)
         if used is None:
             used = self._retrieval_query(parsed, s, require_all=True)
+        trace = trace or {}
         return {
+            "synonyms": [e.to_dict() for p in parsed.positive for e in p.expansions],
+            "stage": trace.get("stage", "all words"),
+            "fuzzy": trace.get("fuzzy", {}),
             "raw": parsed.raw,
             "normalized": parsed.normalized,
             "parts": [{"kind": p.kind, "negated": p.negated, "text": p.text,
@@ -549,6 +650,17 @@ class SearchEngine:
         out["index_path"] = str(self.live)
         out["index_bytes"] = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
         return out
+
+
+def _syllable_clause(fold: str, fuzzy: dict[str, list[str]] | None) -> wq.Query:
+    """One query syllable in either folded field (or, if unknown, a word one edit away)."""
+    terms = [fold] + list((fuzzy or {}).get(fold, ()))
+    return wq.Or([wq.Term(f, t) for t in terms for f in ("title_f", "body_f")])
+
+
+def _all_of(syls, fuzzy: dict[str, list[str]] | None) -> wq.Query:
+    clauses = [_syllable_clause(x.fold, fuzzy) for x in syls]
+    return clauses[0] if len(clauses) == 1 else wq.And(clauses)
 
 
 def _marks(parsed: ParsedQuery) -> tuple[set[str], set[str], tuple[str, ...]]:
