@@ -67,6 +67,6 @@ def suggest():
     if len(q) > 200:
         raise BadRequest("q", "is longer than 200 characters")
     limit = request.args.get("limit", "8")
-    if not limit.isdigit() or not 1 <= int(limit) <= 20:
+    if not (limit.isascii() and limit.isdigit()) or len(limit) > 3 or not 1 <= int(limit) <= 20:
         raise BadRequest("limit", "must be a whole number between 1 and 20")
     return jsonify({"query": q, "suggestions": _engine().complete(q, limit=int(limit))})

@@ -18,7 +18,7 @@ def _int(args: MultiDict, name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
     raw = raw.strip()
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:  # not "²" or "①"
         raise BadRequest(name, f"must be a whole number, not {raw[:20]!r}")
     return int(raw)
 
