@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
+import dataclasses
+import re
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
@@ -68,6 +71,164 @@ def with_value(name: str, value: str) -> str:
 
 bp.add_app_template_global(safe_link, "safe_link")
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def safe_back(back: str | None) -> str | None:
+    """A "back to results" target: only this site's search page, ``/?…`` (or ``/``).
+
+    Anything else (``//evil.example``, ``/\\evil``, ``https://…``, ``javascript:``,
+    control characters) is refused, so the parameter cannot be an open redirect.
+    """
+    if not back or len(back) > 2000 or _CONTROL.search(back):
+        return None
+    if back != "/" and not back.startswith("/?"):
+        return None
+    try:
+        parts = urlsplit(back)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc or parts.path != "/":
+        return None
+    return back
+
+
+@bp.app_template_filter("vndate")
+def vn_date(value: str | None) -> str:
+    """``2021-04-22`` → ``22/04/2021``; ``2021-04`` → ``tháng 4/2021``; ``2021`` → ``năm 2021``."""
+    if not value:
+        return ""
+    parts = value.split("-")
+    if len(parts) == 3:
+        return f"{parts[2]}/{parts[1]}/{parts[0]}"
+    if len(parts) == 2 and parts[1].isdigit():
+        return f"tháng {int(parts[1])}/{parts[0]}"
+    return f"năm {value}" if value.isdigit() else value
+
+
+def _month_range(month: str) -> tuple[str, str]:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{month}-01", f"{month}-{calendar.monthrange(year, mon)[1]:02d}"
+
+
+def _year_range(year: str) -> tuple[str, str]:
+    return f"{year}-01-01", f"{year}-12-31"
+
+
+def _range_name(date_from: str | None, date_to: str | None) -> str | None:
+    """"tháng 4/2021" or "năm 2021" when a from/to pair is exactly one month or year."""
+    if not date_from or not date_to:
+        return None
+    if date_from[:4] == date_to[:4] and (date_from, date_to) == _year_range(date_from[:4]):
+        return vn_date(date_from[:4])
+    try:
+        if date_from[:7] == date_to[:7] and (date_from, date_to) == _month_range(date_from[:7]):
+            return vn_date(date_from[:7])
+    except ValueError:
+        return None
+    return None
+
+
+def time_facets(months: list[tuple[str, int]], req) -> list[dict]:
+    """The date facets: years when the results span several years, then the months of
+    the chosen year (or all months when there is one year).
+
+    ``months`` are ``(YYYY-MM, count)`` pairs counted without the date filter, so other
+    periods stay visible after choosing one. Each entry is ``{"label", "count", "href",
+    "active"}``; choosing one sets ``from`` and ``to`` (choosing it again removes both).
+    """
+    months = [(m, c) for m, c in months if re.fullmatch(r"\d{4}-\d{2}", m or "")]
+    years: dict[str, int] = {}
+    for m, c in months:
+        years[m[:4]] = years.get(m[:4], 0) + c
+
+    def entry(value, count, start, end):
+        active = (req.date_from, req.date_to) == (start, end)
+        href = url_with(**{"from": None, "to": None}) if active else url_with(**{"from": start, "to": end})
+        return {"label": vn_date(value), "count": count, "href": href, "active": active}
+
+    sections = []
+    if len(years) > 1:
+        sections.append({"id": "year", "title": "Năm", "items": [
+            entry(y, c, *_year_range(y)) for y, c in sorted(years.items(), reverse=True)]})
+        year = (req.date_from or "")[:4]
+        if year and year == (req.date_to or "")[:4]:
+            months = [(m, c) for m, c in months if m.startswith(year)]
+        else:
+            months = []
+    if months:
+        sections.append({"id": "month", "title": "Tháng", "items": [
+            entry(m, c, *_month_range(m)) for m, c in sorted(months, reverse=True)]})
+    return sections
+
+
+def _open_facets(engine, req, result) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts as if that facet's own filter were not applied ("disjunctive" facets),
+    so choosing one outlet still shows the others, to add (OR) or switch to."""
+    out = {}
+    for name, cleared in (("outlet", {"outlet": []}), ("category", {"category": []}),
+                          ("month", {"date_from": None, "date_to": None})):
+        active = req.date_from or req.date_to if name == "month" else getattr(req, name)
+        if not active:
+            out[name] = result.facets.get(name, [])
+            continue
+        # Counting only: one hit, no re-scoring (sort by date), no debug output.
+        other = dataclasses.replace(req, page=1, per_page=1, sort="newest", debug=False, **cleared)
+        try:
+            out[name] = engine.search(other).facets.get(name, [])
+        except BadRequest:
+            out[name] = result.facets.get(name, [])
+    for name in ("outlet", "category"):  # chosen values first, so they are never cut off
+        chosen = set(getattr(req, name))
+        out[name] = sorted(out[name], key=lambda vc: vc[0] not in chosen)
+    return out
+
+
+def filter_chips(req) -> list[dict]:
+    """The active filters, each with the link that removes it (keeping everything else)."""
+    chips = []
+    for v in req.outlet:
+        chips.append({"label": v, "kind": "trang báo", "href": without_value("outlet", v)})
+    for v in req.category:
+        chips.append({"label": v, "kind": "chuyên mục", "href": without_value("category", v)})
+    named = _range_name(req.date_from, req.date_to)
+    if named:
+        chips.append({"label": named, "kind": "thời gian", "href": url_with(**{"from": None, "to": None})})
+    else:
+        if req.date_from:
+            chips.append({"label": "từ " + vn_date(req.date_from), "kind": "ngày bắt đầu",
+                          "href": url_with(**{"from": None})})
+        if req.date_to:
+            chips.append({"label": "đến " + vn_date(req.date_to), "kind": "ngày kết thúc",
+                          "href": url_with(to=None)})
+    return chips
+
+
+def _without_words(q: str, words: list[str]) -> str | None:
+    """The query with some words removed (for "try without …" links), or None."""
+    from indexer.normalize import fold
+
+    drop = {fold(w).lower() for w in words}
+    kept = [t for t in q.split() if fold(t.strip('"-*')).lower() not in drop]
+    rest = " ".join(kept).strip()
+    return rest if rest and rest != q.strip() else None
+
+
+def _valid_date(value: str | None) -> str:
+    """A value an ``<input type=date>`` accepts (``2021-04-31`` is not one)."""
+    import datetime as dt
+
+    if not value:
+        return ""
+    try:
+        dt.date.fromisoformat(value)
+        return value
+    except ValueError:
+        try:
+            return _month_range(value[:7])[1]
+        except ValueError:
+            return ""
+
 
 @bp.app_errorhandler(store.IndexMissingError)
 def _no_index(exc):
@@ -113,7 +274,17 @@ def search_page():
         error = exc
         req = SearchRequest(q=request.args.get("q", "")[: cfg.search.max_query_chars])
     status = 400 if error else 200
-    return render_template("search.html", req=req, result=result, error=error), status
+    extra = {}
+    if result is not None:
+        facets = _open_facets(_engine(), req, result)
+        extra["facets"] = facets
+        extra["time_sections"] = time_facets(facets.get("month", []), req)
+        extra["chips"] = filter_chips(req)
+        extra["last_page"] = min(result.pages, cfg.search.max_page)
+        if result.drop_suggestions:
+            extra["drop_query"] = _without_words(req.q, result.drop_suggestions)
+        extra["date_inputs"] = (_valid_date(req.date_from), _valid_date(req.date_to))
+    return render_template("search.html", req=req, result=result, error=error, **extra), status
 
 
 @bp.get("/article")
@@ -129,11 +300,13 @@ def article_page():
     title_html, body_html = engine.highlight_document(doc, q)
     paragraphs = [Markup(p) for p in body_html.split("\n") if p.strip()]
     related = engine.related(doc, limit=5)
-    back = request.args.get("back", "")
-    back_url = back if back.startswith("/?") or back == "/" else (url_for("views.search_page", q=q) if q else None)
+    back = safe_back(request.args.get("back"))
+    back_url = back or (url_for("views.search_page", q=q) if q.strip() else None)
+    original = safe_link(doc.url)
+    original_host = urlsplit(original).netloc.removeprefix("www.") if original else None
     return render_template("article.html", doc=doc, q=q, title_html=Markup(title_html),
-                           paragraphs=paragraphs, related=related, back_url=back_url,
-                           original=safe_link(doc.url))
+                           paragraphs=paragraphs, related=related, back_url=back_url, back=back,
+                           original=original, original_host=original_host)
 
 
 @bp.get("/stats")

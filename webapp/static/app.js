@@ -1,24 +1,44 @@
 // vnsearch: small progressive enhancements; every page works without this file.
-// "/" focuses the search box; as-you-type completion from /api/suggest.
+// "/" focuses the search box; as-you-type completion from /api/suggest (an ARIA combobox:
+// arrow keys move, Enter picks, Escape closes); empty date fields are left out of the URL.
 (function () {
   "use strict";
+
+  // Date-range form: do not put "from=&to=" in the URL for fields left empty.
+  Array.prototype.forEach.call(document.querySelectorAll("form"), function (form) {
+    form.addEventListener("submit", function () {
+      Array.prototype.forEach.call(form.querySelectorAll('input[type="date"]'), function (input) {
+        if (!input.value) input.disabled = true;
+      });
+    });
+  });
+  // Re-enable them when the page comes back from the back/forward cache.
+  window.addEventListener("pageshow", function () {
+    Array.prototype.forEach.call(document.querySelectorAll('input[type="date"]'), function (input) {
+      input.disabled = false;
+    });
+  });
+
   var box = document.getElementById("q");
   if (!box) return;
   document.addEventListener("keydown", function (e) {
     var t = e.target;
-    var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable);
+    var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" ||
+                       t.isContentEditable);
     if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
       e.preventDefault();
       box.focus();
       box.select();
     }
   });
+
   var url = box.getAttribute("data-suggest-url");
   if (!url || !window.fetch) return;
   var list = document.createElement("ul");
   list.className = "suggest-list";
   list.id = "suggest-list";
   list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", "Gợi ý tìm kiếm");
   list.hidden = true;
   box.parentNode.appendChild(list);
   box.setAttribute("role", "combobox");
@@ -28,18 +48,27 @@
   var timer = null, active = -1, lastQuery = null, controller = null;
 
   function close() {
-    list.hidden = true; list.innerHTML = ""; active = -1;
+    list.hidden = true;
+    list.innerHTML = "";
+    active = -1;
     box.setAttribute("aria-expanded", "false");
+    box.removeAttribute("aria-activedescendant");
   }
   function choose(text) {
-    box.value = text; close(); box.form.submit();
+    box.value = text;
+    close();
+    lastQuery = text;
+    if (box.form.requestSubmit) box.form.requestSubmit(); else box.form.submit();
   }
   function render(items) {
-    list.innerHTML = ""; active = -1;
+    list.innerHTML = "";
+    active = -1;
+    box.removeAttribute("aria-activedescendant");
     items.forEach(function (text, i) {
       var li = document.createElement("li");
       li.id = "suggest-" + i;
       li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
       li.textContent = text;
       li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(text); });
       list.appendChild(li);
@@ -54,11 +83,12 @@
     active = (active + delta + items.length) % items.length;
     items[active].setAttribute("aria-selected", "true");
     box.setAttribute("aria-activedescendant", items[active].id);
+    if (items[active].scrollIntoView) items[active].scrollIntoView({ block: "nearest" });
   }
   box.addEventListener("input", function () {
     clearTimeout(timer);
     var q = box.value;
-    if (q.trim().length < 2) { close(); return; }
+    if (q.trim().length < 2) { close(); lastQuery = null; return; }
     timer = setTimeout(function () {
       if (q === lastQuery) return;
       lastQuery = q;
@@ -66,18 +96,27 @@
       controller = window.AbortController ? new AbortController() : null;
       fetch(url + "?q=" + encodeURIComponent(q), controller ? { signal: controller.signal } : {})
         .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
-        .then(function (data) { if (box.value === q) render(data.suggestions || []); })
+        .then(function (data) {
+          if (box.value === q && document.activeElement === box) render(data.suggestions || []);
+        })
         .catch(function () {});
     }, 120);
   });
   box.addEventListener("keydown", function (e) {
-    if (list.hidden) return;
+    if (list.hidden) {
+      if (e.key === "ArrowDown" && box.value.trim().length >= 2) {
+        lastQuery = null;
+        box.dispatchEvent(new Event("input"));
+      }
+      return;
+    }
     if (e.key === "ArrowDown") { e.preventDefault(); move(1); }
     else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
-    else if (e.key === "Escape") { close(); }
+    else if (e.key === "Escape") { e.preventDefault(); close(); }
     else if (e.key === "Enter" && active >= 0) {
-      e.preventDefault(); choose(list.querySelectorAll("li")[active].textContent);
-    }
+      e.preventDefault();
+      choose(list.querySelectorAll("li")[active].textContent);
+    } else if (e.key === "Tab") { close(); }
   });
   box.addEventListener("blur", function () { setTimeout(close, 150); });
 })();
