@@ -36,6 +36,8 @@ class QueryPart:
     syllables: list[Syllable]
     negated: bool = False
     text: str = ""
+    # Synonym/abbreviation alternatives (indexer.synonyms.Expansion), set by the engine.
+    expansions: list = field(default_factory=list)
 
 
 @dataclass

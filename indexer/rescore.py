@@ -5,15 +5,22 @@ query's few terms for a few hundred candidate documents is cheap. From them we s
 what makes a Vietnamese match good: the words typed with diacritics present exactly,
 query syllables adjacent in the document (a multi-syllable word or phrase), the whole
 phrase present, and matches in the title.
+
+A query may have *variants*: a synonym or abbreviation in place of the words typed
+("UBND" for "ủy ban nhân dân"), or a one-letter correction of a syllable that no
+article contains. Each document is scored by its best variant, so an article that
+writes "TP.HCM" and one that writes "thành phố Hồ Chí Minh" compete on equal terms.
 """
 
 from __future__ import annotations
+
+import itertools
 
 from whoosh.reading import TermNotFound
 
 from .querylang import ParsedQuery
 
-__all__ = ["rescore", "WEIGHTS"]
+__all__ = ["rescore", "WEIGHTS", "variants", "MAX_VARIANTS"]
 
 WEIGHTS = {
     "bm25": 1.0,          # first-stage score, scaled to [0, 1] over the candidates
@@ -22,9 +29,17 @@ WEIGHTS = {
     "phrase": 2.0,        # share of multi-syllable clauses present as a whole phrase
     "title": 1.0,         # share of query syllables in the title
     "title_phrase": 1.5,  # whole clause present in the title
+    "title_adjacency": 1.5,  # share of adjacent query pairs adjacent in the title
     "exact": 3.0,         # share of syllables typed with diacritics present exactly
     "exact_adjacency": 2.0,  # adjacent pairs typed with diacritics adjacent exactly
+    "exact_title": 1.0,   # share of syllables typed with diacritics exactly in the title
 }
+# Most variants (synonym alternatives x corrections) scored per query.
+MAX_VARIANTS = 24
+# Most corrections of one unknown syllable tried in the re-scoring.
+MAX_FUZZY_VARIANTS = 6
+
+Clause = list[tuple[str, str]]  # (fold, exact) per syllable
 
 
 def _positions(searcher, fieldname: str, term: str, docnums: list[int]) -> dict[int, frozenset]:
@@ -45,9 +60,45 @@ def _positions(searcher, fieldname: str, term: str, docnums: list[int]) -> dict[
     return out
 
 
-def _pairs(parsed: ParsedQuery) -> list[list[tuple[str, str]]]:
-    """Per positive clause, its syllables as (fold, exact) in order."""
-    return [[(s.fold, s.exact) for s in p.syllables] for p in parsed.positive if p.kind != "prefix"]
+def variants(parsed: ParsedQuery, fuzzy: dict[str, list[str]] | None = None,
+             limit: int = MAX_VARIANTS) -> list[list[Clause]]:
+    """The query's clauses, then the same with synonyms/corrections in place (capped)."""
+    fuzzy = fuzzy or {}
+    slots: list[list[list[Clause]]] = []  # per clause: per slot: options (each a Clause)
+    for part in parsed.positive:
+        if part.kind == "prefix":
+            continue
+        syls = part.syllables
+        spans = {e.start: e for e in getattr(part, "expansions", ()) or ()}
+        clause_slots: list[list[Clause]] = []
+        i = 0
+        while i < len(syls):
+            exp = spans.get(i)
+            if exp is not None and part.kind == "terms":
+                own = [(s.fold, s.exact) for s in syls[i:i + exp.length]]
+                opts = [own] + [[(s.fold, s.exact) for s in alt] for alt in exp.alternatives]
+                clause_slots.append(opts)
+                i += exp.length
+                continue
+            s = syls[i]
+            opts = [[(s.fold, s.exact)]]
+            for n in (fuzzy.get(s.fold) or ())[:MAX_FUZZY_VARIANTS]:
+                opts.append([(n, n)])
+            clause_slots.append(opts)
+            i += 1
+        slots.append(clause_slots)
+    flat = [opts for cs in slots for opts in cs]
+    out: list[list[Clause]] = []
+    for combo in itertools.islice(itertools.product(*flat), limit):
+        it = iter(combo)
+        clauses = []
+        for cs in slots:
+            clause: Clause = []
+            for _ in cs:
+                clause.extend(next(it))
+            clauses.append(clause)
+        out.append(clauses)
+    return out
 
 
 def _chain(seq: list[str], pos: dict[str, frozenset]) -> bool:
@@ -60,62 +111,90 @@ def _chain(seq: list[str], pos: dict[str, frozenset]) -> bool:
     return False
 
 
-def rescore(searcher, docs: list[tuple[int, float]], parsed: ParsedQuery) -> list[tuple[int, float]]:
+def _adjacent(a: frozenset | None, b: frozenset | None) -> bool:
+    if not a or not b:
+        return False
+    return any((p + 1) in b for p in a)
+
+
+class _Variant:
+    """Precomputed shape of one variant of the query."""
+
+    def __init__(self, clauses: list[Clause]):
+        self.clauses = clauses
+        self.folds = sorted({f for c in clauses for f, _ in c})
+        self.exacts = sorted({e for c in clauses for f, e in c if e != f})
+        self.pairs = [(a[0], b[0]) for c in clauses for a, b in zip(c, c[1:])]
+        self.multi = [[f for f, _ in c] for c in clauses if len(c) > 1]
+        self.exact_pairs = [(a, b) for c in clauses for a, b in zip(c, c[1:])
+                            if a[1] != a[0] or b[1] != b[0]]
+
+    def score(self, d: int, bm25: float, pos: dict) -> float:
+        folds = self.folds
+        if not folds:
+            return 0.0
+        tf = {t: pos[("title_f", t)].get(d, frozenset()) for t in folds}
+        bf = {t: pos[("body_f", t)].get(d, frozenset()) for t in folds}
+        n = len(folds)
+        coverage = sum(1 for t in folds if tf[t] or bf[t]) / n
+        title = sum(1 for t in folds if tf[t]) / n
+        if self.pairs:
+            adj = sum(1 for a, b in self.pairs if _adjacent(tf[a], tf[b]) or _adjacent(bf[a], bf[b]))
+            t_adj = sum(1 for a, b in self.pairs if _adjacent(tf[a], tf[b]))
+            adjacency = adj / len(self.pairs)
+            title_adjacency = t_adj / len(self.pairs)
+        else:
+            adjacency, title_adjacency = coverage, title
+        phrase = title_phrase = 0.0
+        if self.multi:
+            phrase = sum(1 for c in self.multi if _chain(c, tf) or _chain(c, bf)) / len(self.multi)
+            title_phrase = sum(1 for c in self.multi if _chain(c, tf)) / len(self.multi)
+        elif len(folds) == 1:
+            title_phrase = title
+        score = (WEIGHTS["bm25"] * bm25 + WEIGHTS["coverage"] * coverage
+                 + WEIGHTS["adjacency"] * adjacency + WEIGHTS["phrase"] * phrase
+                 + WEIGHTS["title"] * title + WEIGHTS["title_phrase"] * title_phrase
+                 + WEIGHTS["title_adjacency"] * title_adjacency)
+        if self.exacts:
+            tx = {t: pos[("title_x", t)].get(d, frozenset()) for t in self.exacts}
+            bx = {t: pos[("body_x", t)].get(d, frozenset()) for t in self.exacts}
+            ne = len(self.exacts)
+            score += WEIGHTS["exact"] * sum(1 for t in self.exacts if tx[t] or bx[t]) / ne
+            score += WEIGHTS["exact_title"] * sum(1 for t in self.exacts if tx[t]) / ne
+            if self.exact_pairs:
+                ok = 0
+                for (af, ae), (bf_, be) in self.exact_pairs:
+                    at, ab = (tx[ae], bx[ae]) if ae != af else (tf[af], bf[af])
+                    bt, bb = (tx[be], bx[be]) if be != bf_ else (tf[bf_], bf[bf_])
+                    if _adjacent(at, bt) or _adjacent(ab, bb):
+                        ok += 1
+                score += WEIGHTS["exact_adjacency"] * ok / len(self.exact_pairs)
+        return score
+
+
+def rescore(searcher, docs: list[tuple[int, float]], parsed: ParsedQuery,
+            fuzzy: dict[str, list[str]] | None = None) -> list[tuple[int, float]]:
     """Return ``docs`` re-ordered by the Vietnamese match score (stable on ties)."""
-    clauses = _pairs(parsed)
-    folds = sorted({f for c in clauses for f, _ in c})
-    exacts = sorted({e for c in clauses for f, e in c if e != f})
-    if not folds:
+    vs = [_Variant(c) for c in variants(parsed, fuzzy)]
+    vs = [v for v in vs if v.folds]
+    if not vs:
         return docs
     order = sorted(d for d, _ in docs)
-    pos = {}
-    for fieldname in ("title_f", "body_f"):
-        for t in folds:
-            pos[(fieldname, t)] = _positions(searcher, fieldname, t, order)
-    for fieldname in ("title_x", "body_x"):
-        for t in exacts:
-            pos[(fieldname, t)] = _positions(searcher, fieldname, t, order)
+    pos: dict = {}
+    for v in vs:
+        for t in v.folds:
+            for fieldname in ("title_f", "body_f"):
+                if (fieldname, t) not in pos:
+                    pos[(fieldname, t)] = _positions(searcher, fieldname, t, order)
+        for t in v.exacts:
+            for fieldname in ("title_x", "body_x"):
+                if (fieldname, t) not in pos:
+                    pos[(fieldname, t)] = _positions(searcher, fieldname, t, order)
     top = max((sc for _, sc in docs), default=0.0) or 1.0
-    n_pairs = sum(max(0, len(c) - 1) for c in clauses)
-    multi = [c for c in clauses if len(c) > 1]
-    exact_pairs = [(a, b) for c in clauses for a, b in zip(c, c[1:]) if a[1] != a[0] or b[1] != b[0]]
     scored = []
     for rank, (d, bm25) in enumerate(docs):
-        fields = {}
-        for fieldname in ("title_f", "body_f", "title_x", "body_x"):
-            terms = folds if fieldname.endswith("_f") else exacts
-            fields[fieldname] = {t: pos[(fieldname, t)].get(d, frozenset()) for t in terms}
-        tf, bf = fields["title_f"], fields["body_f"]
-        present = [t for t in folds if tf[t] or bf[t]]
-        coverage = len(present) / len(folds)
-        title = sum(1 for t in folds if tf[t]) / len(folds)
-        adj = 0
-        for c in clauses:
-            for (a, _), (b, _) in zip(c, c[1:]):
-                if any((p + 1) in tf[b] for p in tf[a]) or any((p + 1) in bf[b] for p in bf[a]):
-                    adj += 1
-        adjacency = adj / n_pairs if n_pairs else coverage
-        phrase = title_phrase = 0.0
-        if multi:
-            phrase = sum(1 for c in multi if _chain([f for f, _ in c], tf) or _chain([f for f, _ in c], bf)) / len(multi)
-            title_phrase = sum(1 for c in multi if _chain([f for f, _ in c], tf)) / len(multi)
-        elif clauses and len(folds) == 1:
-            title_phrase = title
-        score = (WEIGHTS["bm25"] * (bm25 / top) + WEIGHTS["coverage"] * coverage
-                 + WEIGHTS["adjacency"] * adjacency + WEIGHTS["phrase"] * phrase
-                 + WEIGHTS["title"] * title + WEIGHTS["title_phrase"] * title_phrase)
-        if exacts:
-            tx, bx = fields["title_x"], fields["body_x"]
-            score += WEIGHTS["exact"] * sum(1 for t in exacts if tx[t] or bx[t]) / len(exacts)
-            if exact_pairs:
-                ok = 0
-                for (af, ae), (bf_, be) in exact_pairs:
-                    a_pos = (tx.get(ae) if ae != af else tf[af]), (bx.get(ae) if ae != af else bf[af])
-                    b_pos = (tx.get(be) if be != bf_ else tf[bf_]), (bx.get(be) if be != bf_ else bf[bf_])
-                    if any((p + 1) in (b_pos[0] or ()) for p in (a_pos[0] or ())) or \
-                       any((p + 1) in (b_pos[1] or ()) for p in (a_pos[1] or ())):
-                        ok += 1
-                score += WEIGHTS["exact_adjacency"] * ok / len(exact_pairs)
-        scored.append((score, -rank, d))
+        b = bm25 / top
+        best = max(v.score(d, b, pos) for v in vs)
+        scored.append((best, -rank, d))
     scored.sort(reverse=True)
     return [(d, round(sc, 4)) for sc, _r, d in scored]
