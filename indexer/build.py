@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue as queue_mod
 import shutil
 import time
-from collections import deque
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -26,9 +27,10 @@ from .analysis import analyze, content_hash
 from .config import Config
 from .documents import Article, ReadFailure
 from .normalize import normalize
-from .schema import TokenStream, field_tokens
+from .schema import field_tokens
 from . import store
 from .tokencache import TokenCache
+from .fastwriter import FastSegmentWriter, commit_with_segments
 
 __all__ = ["BuildSummary", "index_articles", "article_key", "ProgressFn"]
 
@@ -97,9 +99,9 @@ def _hash_of(article: Article) -> str:
     return content_hash(" ".join((article.title + "\n" + article.body).split()))
 
 
-def _segment(job: tuple[str, str, str, tuple | None]) -> tuple[str, dict, tuple | None]:
-    """Worker: tokens for one article (pyvi unless its spans were cached)."""
-    key, title, body, spans = job
+def _segment(job: tuple) -> tuple[dict, tuple | None]:
+    """Token streams for one article (pyvi unless its spans were cached)."""
+    title, body, spans = job
     if spans is not None:
         t = analyze(title, normalized=True, words=list(spans[0]))
         b = analyze(body, normalized=True, words=list(spans[1]))
@@ -108,15 +110,14 @@ def _segment(job: tuple[str, str, str, tuple | None]) -> tuple[str, dict, tuple 
         t = analyze(title, normalized=True)
         b = analyze(body, normalized=True)
         new_spans = (t.words, b.words)
-    # Body positions start after the title's so one phrase cannot span the two.
-    tokens = {
-        "title_f": TokenStream(field_tokens(t, "fold")),
-        "title_x": TokenStream(field_tokens(t, "exact")),
-        "body_f": TokenStream(field_tokens(b, "fold")),
-        "body_x": TokenStream(field_tokens(b, "exact")),
-        "words": TokenStream(field_tokens(t, "words") + field_tokens(b, "words")),
+    streams = {
+        "title_f": field_tokens(t, "fold"),
+        "title_x": field_tokens(t, "exact"),
+        "body_f": field_tokens(b, "fold"),
+        "body_x": field_tokens(b, "exact"),
+        "words": field_tokens(t, "words") + field_tokens(b, "words"),
     }
-    return key, tokens, new_spans
+    return streams, new_spans
 
 
 def _stored_fields(key: str, h: str, a: Article) -> dict:
@@ -190,37 +191,28 @@ def index_articles(
         else:
             ix = store.open_index(live)
             known_hash, hash_key, key_source = _existing(ix)
+        target = folder if folder is not None else store.resolve(live)
         cache = TokenCache(config.path("cache"))
         notify("start", total)
         seen_keys: set[str] = set()
         writer = None
-        pending_commit = 0
         try:
             plan = _plan(items, known_hash, hash_key, seen_keys, cache, summary, notify)
-            for p, (key, tokens, new_spans) in _segmented(plan, config):
-                if writer is None:
-                    writer = ix.writer(limitmb=config.index.writer_memory_mb)
-                doc = _stored_fields(key, p.hash, p.article)
-                doc.update(tokens)
-                if p.replace:
-                    writer.update_document(**doc)
-                    summary.updated += 1
-                    notify("doc", "updated")
-                else:
-                    writer.add_document(**doc)
-                    summary.indexed += 1
-                    notify("doc", "indexed")
-                if new_spans is not None:
-                    summary.segmented += 1
-                    cache.put(p.hash, *new_spans)
-                pending_commit += 1
-                if folder is None and pending_commit >= COMMIT_EVERY:
-                    cache.flush()
-                    writer.commit()
-                    writer = None
-                    pending_commit = 0
+            # A rebuild commits once (the generation swap is its atomic step); an
+            # incremental run commits every COMMIT_EVERY articles.
+            round_size = None if folder is not None else COMMIT_EVERY
+            while True:
+                first = next(plan, None)
+                if first is None:
+                    break
+                writer = ix.writer(limitmb=config.index.writer_memory_mb)
+                segments = _index_round(_chain(first, plan), round_size, target, config,
+                                        writer, cache, summary, notify)
+                cache.flush()
+                commit_with_segments(writer, segments)
+                writer = None
             if prune and folder is None:
-                writer = writer or ix.writer(limitmb=config.index.writer_memory_mb)
+                writer = ix.writer(limitmb=config.index.writer_memory_mb)
                 for key, src in key_source.items():
                     if key in seen_keys or not src or "://" in src:
                         continue
@@ -228,7 +220,6 @@ def index_articles(
                         writer.delete_by_term("key", key)
                         summary.pruned += 1
                         notify("pruned", key)
-            if writer is not None:
                 writer.commit()
                 writer = None
             cache.flush()
@@ -247,43 +238,210 @@ def index_articles(
     return summary
 
 
-def _segmented(plan: Iterable[_Prepared], config: Config) -> Iterator[tuple[_Prepared, tuple]]:
-    """Tokens for each planned article, segmented in worker processes.
+def _chain(first, rest):
+    yield first
+    yield from rest
 
-    Batches are kept in flight two deep, so workers segment batch N+1 while this
-    process writes batch N; all bookkeeping stays in this thread.
+
+# Articles per segment written by one worker. Each worker keeps its segment's postings
+# in memory (about 40 MB per 1,000 articles) and flushes it while the other workers go
+# on segmenting, so writing overlaps segmentation; fewer, larger segments search faster.
+SEGMENT_DOCS = 6_000
+
+
+def _index_round(plan: Iterator[_Prepared], limit: int | None, folder: Path, config: Config,
+                 writer, cache: TokenCache, summary: BuildSummary, notify: ProgressFn) -> list:
+    """Index up to ``limit`` planned articles into new segments; return the segments.
+
+    Replaced articles are deleted through ``writer`` (the locked main writer), so the
+    deletions and their new versions become visible in the same commit. Segmenting
+    *and* segment writing happen in worker processes (one Whoosh sub-writer each);
+    this process reads, plans and keeps the books.
     """
     nproc = _processes(config)
+    batch_size = max(1, config.index.batch_size)
+    count = 0
+
+    def jobs() -> Iterator[tuple[_Prepared, tuple]]:
+        nonlocal count
+        for p in plan:
+            if p.replace:
+                writer.delete_by_term("key", p.key)
+            yield p, _job(p)
+            count += 1
+            if limit is not None and count >= limit:
+                return
+
+    def done(p: _Prepared, new_spans) -> None:
+        if p.replace:
+            summary.updated += 1
+            notify("doc", "updated")
+        else:
+            summary.indexed += 1
+            notify("doc", "indexed")
+        if new_spans is not None:
+            summary.segmented += 1
+            cache.put(p.hash, *new_spans)
+
     if nproc == 1:
-        for p in plan:
-            yield p, _segment((p.key, p.article.title, p.article.body, p.spans))
-        return
-    batch_size = max(1, config.index.batch_size) * nproc
-    chunksize = max(1, config.index.batch_size // 4)
-    pool = multiprocessing.get_context("fork").Pool(nproc)
-    in_flight: deque = deque()
-    try:
-        batch: list[_Prepared] = []
-        for p in plan:
-            batch.append(p)
-            if len(batch) >= batch_size:
-                in_flight.append((batch, pool.map_async(_segment, [_job(b) for b in batch], chunksize)))
-                batch = []
-                while len(in_flight) > 2:
-                    done, res = in_flight.popleft()
-                    yield from zip(done, res.get())
-        if batch:
-            in_flight.append((batch, pool.map_async(_segment, [_job(b) for b in batch], chunksize)))
-        while in_flight:
-            done, res = in_flight.popleft()
-            yield from zip(done, res.get())
-    finally:
-        pool.terminate()
-        pool.join()
+        sub = _SubWriter(str(folder), SEGMENT_DOCS)
+        for p, job in jobs():
+            done(p, sub.add(job))
+        return sub.finish()
+    return _run_workers(jobs(), nproc, batch_size, str(folder), done)
 
 
 def _job(p: _Prepared) -> tuple:
-    return (p.key, p.article.title, p.article.body, p.spans)
+    return (_stored_fields(p.key, p.hash, p.article), p.article.title, p.article.body, p.spans)
+
+
+class _SubWriter:
+    """Segment and write articles into segments of at most ``segment_docs`` articles."""
+
+    def __init__(self, folder: str, segment_docs: int):
+        from whoosh import index as whoosh_index
+
+        self.ix = whoosh_index.open_dir(folder, indexname=store.INDEX_NAME)
+        self.segment_docs = segment_docs
+        self.writer: FastSegmentWriter | None = None
+        self.segments: list = []
+
+    def add(self, job: tuple):
+        stored, title, body, spans = job
+        streams, new_spans = _segment((title, body, spans))
+        if self.writer is None:
+            self.writer = FastSegmentWriter(self.ix, _lk=False)
+        self.writer.add_analyzed(stored, streams)
+        if self.writer.docnum >= self.segment_docs:
+            self.segments.append(self._close())
+        return new_spans
+
+    def _close(self):
+        w, self.writer = self.writer, None
+        return w._finalize_segment()
+
+    def finish(self) -> list:
+        if self.writer is not None:
+            self.segments.append(self._close())
+        out, self.segments = self.segments, []
+        return out
+
+    def cancel(self) -> None:
+        if self.writer is not None:
+            try:
+                self.writer._close_segment()
+            except Exception:
+                pass
+            self.writer = None
+
+
+def _worker_main(folder: str, segment_docs: int, jobq, resq) -> None:
+    """A worker process: batches in, (batch number, new spans) and segments out."""
+    sub = None
+    try:
+        sub = _SubWriter(folder, segment_docs)
+        while True:
+            msg = jobq.get()
+            if msg is None:
+                break
+            number, batch = msg
+            before = len(sub.segments)
+            spans = [sub.add(job) for job in batch]
+            resq.put(("batch", number, spans))
+            if len(sub.segments) > before:
+                resq.put(("segments", None, sub.finish()))
+        resq.put(("segments", None, sub.finish()))
+        resq.put(("exit", None, None))
+    except BaseException:
+        if sub is not None:
+            sub.cancel()
+        resq.put(("error", None, traceback.format_exc()))
+
+
+def _run_workers(jobs: Iterator[tuple[_Prepared, tuple]], nproc: int, batch_size: int,
+                 folder: str, done: Callable) -> list:
+    """Feed batches to ``nproc`` writer processes from one shared queue (any idle
+    worker takes the next batch, so one flushing its segment does not stall the
+    others); return their segments once all have finished."""
+    ctx = multiprocessing.get_context("fork")
+    jobq = ctx.Queue(maxsize=2 * nproc)
+    resq = ctx.Queue()
+    procs = []
+    pending: dict[int, list[_Prepared]] = {}
+    segments: list = []
+    exited = 0
+
+    def handle(block: bool) -> bool:
+        nonlocal exited
+        try:
+            kind, number, payload = resq.get(timeout=1.0) if block else resq.get_nowait()
+        except queue_mod.Empty:
+            if any(p.exitcode not in (None, 0) for p in procs):
+                raise RuntimeError("an indexing worker process died") from None
+            return False
+        if kind == "batch":
+            for p, new_spans in zip(pending.pop(number), payload):
+                done(p, new_spans)
+        elif kind == "segments":
+            segments.extend(payload)
+        elif kind == "exit":
+            exited += 1
+        else:
+            raise RuntimeError(f"an indexing worker failed:\n{payload}")
+        return True
+
+    def put(msg) -> None:
+        while True:
+            while handle(block=False):
+                pass
+            try:
+                jobq.put(msg, timeout=0.2)
+                return
+            except queue_mod.Full:
+                handle(block=True)
+
+    try:
+        number = 0
+        batch: list[tuple[_Prepared, tuple]] = []
+        for item in jobs:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                if not procs:
+                    _start(procs, ctx, nproc, folder, jobq, resq, batch)
+                pending[number] = [p for p, _ in batch]
+                put((number, [j for _, j in batch]))
+                number += 1
+                batch = []
+        if batch:
+            if not procs:
+                _start(procs, ctx, nproc, folder, jobq, resq, batch)
+            pending[number] = [p for p, _ in batch]
+            put((number, [j for _, j in batch]))
+        for _ in procs:
+            put(None)
+        while exited < len(procs):
+            handle(block=True)
+        for p in procs:
+            p.join()
+        return segments
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+                p.join()
+        jobq.close()
+        resq.close()
+
+
+def _start(procs: list, ctx, nproc: int, folder: str, jobq, resq, first_batch) -> None:
+    if any(job[3] is None for _, job in first_batch):
+        from .analysis import _model
+
+        _model()  # load pyvi once, before forking: the workers share it copy-on-write
+    for _ in range(nproc):
+        proc = ctx.Process(target=_worker_main, args=(folder, SEGMENT_DOCS, jobq, resq), daemon=True)
+        proc.start()
+        procs.append(proc)
 
 
 def _plan(items, known_hash, hash_key, seen_keys, cache, summary, notify) -> Iterator[_Prepared]:

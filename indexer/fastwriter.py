@@ -1,0 +1,199 @@
+"""A Whoosh segment writer for pre-analysed documents, cheap per posting.
+
+Whoosh's :class:`~whoosh.writing.SegmentWriter` pays several Python calls per token
+(analyser tokens, ``word_values``, the external sorting pool with its size accounting,
+and a column look-up of the field length per posting when the segment is flushed).
+Our documents arrive already analysed (``(token, position)`` lists from
+:mod:`indexer.analysis`), so this writer:
+
+* builds each token field's postings with one dict pass per field;
+* keeps a segment's postings in memory, grouped by term (a segment is bounded by
+  :data:`indexer.build.SEGMENT_DOCS` documents), so flushing sorts the distinct terms,
+  not every posting, and never spills to temporary files;
+* knows each document's field lengths, so flushing needs no length column reads.
+
+The files it writes are ordinary Whoosh 3 segments (same codec, same encodings as
+``SegmentWriter``), so readers, merges and searches see no difference. Several of
+these writers run in worker processes (without the index lock, as Whoosh's own
+``MpWriter`` sub-writers do); the process holding the lock adds their segments to the
+table of contents in one atomic commit (:func:`commit_with_segments`).
+"""
+
+from __future__ import annotations
+
+import pickle
+from array import array
+
+from whoosh.system import emptybytes, pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import SegmentWriter
+
+__all__ = ["FastSegmentWriter", "TOKEN_FIELDS", "commit_with_segments"]
+
+# Fields fed with (token, position) lists rather than strings.
+TOKEN_FIELDS = ("title_f", "title_x", "body_f", "body_x", "words")
+
+_dumps = pickle.dumps
+
+
+def _positions_value(poslist: list[int]) -> bytes:
+    """``formats.Positions.encode``: count, then the pickled position deltas."""
+    deltas = []
+    base = 0
+    for p in poslist:
+        deltas.append(p - base)
+        base = p
+    return pack_uint(len(deltas)) + _dumps(deltas, 2)
+
+
+class FastSegmentWriter(SegmentWriter):
+    """``SegmentWriter`` taking pre-analysed token fields; see the module docstring."""
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        # fieldname -> btext -> flat [docnum, freq, vbytes, docnum, freq, vbytes, ...]
+        self._post: dict[str, dict[bytes, list]] = {}
+        # fieldname -> docnum -> quantised length (what a length column read returns)
+        self._lens: dict[str, dict[int, int]] = {}
+        self.fast_docs = 0
+
+    def add_analyzed(self, stored: dict, streams: dict[str, list[tuple[str, int]]]) -> None:
+        """Add one document: ``stored`` plain field values, ``streams`` token fields."""
+        self._check_state()
+        schema = self.schema
+        pdw = self.perdocwriter
+        docnum = self.docnum
+        post = self._post
+        pdw.start_doc(docnum)
+        try:
+            for fieldname in sorted(stored.keys() | streams.keys()):
+                field = schema[fieldname]
+                tokens = streams.get(fieldname)
+                length = 0
+                if tokens is not None:
+                    terms = post.get(fieldname)
+                    if terms is None:
+                        terms = post[fieldname] = {}
+                    poses: dict[str, list[int]] = {}
+                    for text, pos in tokens:
+                        lst = poses.get(text)
+                        if lst is None:
+                            poses[text] = [pos]
+                        else:
+                            lst.append(pos)
+                    length = len(tokens)
+                    phrase = field.format.supports("positions")
+                    for text, plist in poses.items():
+                        bt = text.encode("utf-8")
+                        freq = len(plist)
+                        vb = _positions_value(plist) if phrase else pack_uint(freq)
+                        lst = terms.get(bt)
+                        if lst is None:
+                            terms[bt] = [docnum, freq, vb]
+                        else:
+                            lst.append(docnum)
+                            lst.append(freq)
+                            lst.append(vb)
+                    if field.vector and poses:
+                        fb = field.vector.field_boost
+                        vitems = sorted((w, len(p) * fb, pack_uint(len(p))) for w, p in poses.items())
+                        pdw.add_vector_items(fieldname, field, vitems)
+                    if length:
+                        self._lens.setdefault(fieldname, {})[docnum] = byte_to_length(length_to_byte(length))
+                    pdw.add_field(fieldname, field, None, length)
+                    continue
+                value = stored[fieldname]
+                if value is None:
+                    continue
+                if field.indexed:
+                    terms = post.get(fieldname)
+                    if terms is None:
+                        terms = post[fieldname] = {}
+                    for tbytes, freq, _weight, vbytes in field.index(value):
+                        if field.scorable:
+                            length += freq
+                        lst = terms.get(tbytes)
+                        if lst is None:
+                            terms[tbytes] = [docnum, freq, vbytes]
+                        else:
+                            lst.extend((docnum, freq, vbytes))
+                    if length:
+                        self._lens.setdefault(fieldname, {})[docnum] = byte_to_length(length_to_byte(length))
+                pdw.add_field(fieldname, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    pdw.add_column_value(fieldname, column, field.to_column_value(value))
+        except Exception:
+            pdw.cancel_doc()
+            raise
+        pdw.finish_doc()
+        self._added = True
+        self.docnum += 1
+        self.fast_docs += 1
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        if self.pool.current or self.pool.runs:  # documents added the ordinary way too
+            self.fieldwriter.add_postings(self.schema, self.per_document_reader(),
+                                          self.pool.iter_postings())
+        else:
+            self._write_postings()
+        self.fieldwriter.close()
+
+    def _write_postings(self) -> None:
+        fw = self.fieldwriter
+        schema = self.schema
+        for fieldname in sorted(self._post):
+            terms = self._post[fieldname]
+            if not terms:
+                continue
+            fieldobj = schema[fieldname]
+            fb = fieldobj.format.field_boost
+            lens = self._lens.get(fieldname, {})
+            fw.start_field(fieldname, fieldobj)
+            pw = fw._postwriter
+            limit = pw._blocklimit
+            for btext in sorted(terms):
+                flat = terms[btext]
+                fw.start_term(btext)
+                n = len(flat)
+                for start in range(0, n, 3 * limit):
+                    chunk = flat[start:start + 3 * limit]
+                    if pw._ids:  # previous full block
+                        pw._write_block()
+                    ids = chunk[0::3]
+                    freqs = chunk[1::3]
+                    pw._ids = array("I", ids)
+                    pw._weights = array("f", [f * fb for f in freqs])
+                    pw._values = [v for v in chunk[2::3] if v]
+                    pw._maxweight = max(freqs) * fb
+                    ls = [lens.get(d, 0) for d in ids]
+                    ls = [x for x in ls if x]
+                    if ls:
+                        pw._minlength = min(ls)
+                        pw._maxlength = max(ls)
+                    else:
+                        pw._minlength = None
+                        pw._maxlength = 0
+                fw.finish_term()
+            fw.finish_field()
+        self._post.clear()
+        self._lens.clear()
+
+
+def commit_with_segments(writer: SegmentWriter, segments: list, mergetype=None) -> None:
+    """Commit ``writer`` (deletions, its own documents) plus segments written elsewhere.
+
+    What ``MpWriter`` does with ``multisegment=True``: one new table of contents naming
+    the existing segments (merged by ``mergetype`` as a plain commit would), the
+    writer's own segment if it added documents, and ``segments``.
+    """
+    writer._check_state()
+    final = writer._merge_segments(mergetype, None, None)
+    final += [s for s in segments if s is not None]
+    if writer._added:
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc(final)
+    writer._finish()
