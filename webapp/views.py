@@ -174,6 +174,12 @@ def _open_facets(engine, req, result) -> dict[str, list[tuple[str, int]]]:
             continue
         # Counting only: one hit, no re-scoring (sort by date), no debug output.
         other = dataclasses.replace(req, page=1, per_page=1, sort="newest", debug=False, **cleared)
+        if not other.q.strip() and not (other.outlet or other.category or other.date_from or other.date_to):
+            # Nothing left to search by: every article counts (the index's own figures).
+            out[name] = sorted(engine.stats()[name].items(),
+                               key=lambda vc: (-vc[1], vc[0]) if name != "month" else vc[0],
+                               reverse=name == "month")
+            continue
         try:
             out[name] = engine.search(other).facets.get(name, [])
         except BadRequest:
