@@ -51,14 +51,16 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 @click.option("--if-stale", is_flag=True, help="Do nothing when the index is newer than every input.")
 @click.option("--processes", type=click.IntRange(min=0), help="Segmenting processes (0 = CPU cores).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), help="Token cache folder.")
+@click.option("--raw", "from_raw", is_flag=True,
+              help="Also index the pages stored by `vnsearch fetch` (no network needed).")
 @click.option("--wait", is_flag=True, help="Wait for another writer instead of exiting.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
-def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir, wait, quiet):
+def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir, from_raw, wait, quiet):
     """Index article files or folders (.txt, .html, .json, .jsonl, .jsonl.gz).
 
-    With no PATHS, indexes the corpus folder from config.toml. Re-running indexes new
-    articles, updates changed ones and skips unchanged ones.
+    With no PATHS (and no --raw), indexes the corpus folder from config.toml.
+    Re-running indexes new articles, updates changed ones and skips unchanged ones.
     """
     from . import store
     from .build import index_articles
@@ -67,7 +69,7 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
     from .sources import estimate_total, newest_mtime
 
     cfg = _config(ctx, **{"paths.index": index_dir, "index.processes": processes, "paths.cache": cache_dir})
-    inputs = [Path(p) for p in paths] or [cfg.path("corpus")]
+    inputs = [Path(p) for p in paths] or ([] if from_raw else [cfg.path("corpus")])
     live = cfg.path("index")
     if if_stale and store.exists(live):
         built = store.resolve(live).stat().st_mtime
@@ -77,8 +79,15 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
             return
     progress = BuildProgress(enabled=not quiet)
     try:
-        summary = index_articles(cfg, read_paths(inputs), rebuild=rebuild, prune=prune, wait=wait,
-                                 progress=progress, total=estimate_total(inputs))
+        items = read_paths(inputs)
+        if from_raw:
+            import itertools
+
+            from .fetch import iter_stored_articles
+
+            items = itertools.chain(items, iter_stored_articles(cfg))
+        summary = index_articles(cfg, items, rebuild=rebuild, prune=prune, wait=wait,
+                                 progress=progress, total=None if from_raw else estimate_total(inputs))
     except store.IndexLockedError as exc:
         raise click.ClickException(str(exc)) from None
     except store.IndexMissingError as exc:

@@ -378,7 +378,7 @@ def run_fetch(config: Config, urls: list[str] | None, *, index: bool = True, qui
     if built is not None:
         echo(f"index: {built.line()}" if hasattr(built, "line") else f"index: {built}")
     else:
-        echo(f"pages stored in {config.path('raw')}; index them later from the raw store")
+        echo(f"pages stored in {config.path('raw')}; index them later with `vnsearch index --raw`")
     return 1 if summary.failed else 0
 
 
