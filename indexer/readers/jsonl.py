@@ -124,6 +124,7 @@ def read_jsonl_file(path: Path) -> Iterator[Article | ReadFailure]:
     source = str(path)
     line_no = 0
     good = bad = seen = 0
+    pending: list[ReadFailure] = []
     try:
         with _open(Path(path)) as fh:
             while True:
@@ -150,22 +151,34 @@ def read_jsonl_file(path: Path) -> Iterator[Article | ReadFailure]:
                         rec = json.loads(text)
                     except json.JSONDecodeError as exc:
                         failure = ReadFailure(where, f"invalid JSON: {exc.msg} (column {exc.colno})")
+                    except RecursionError:  # [[[[… thousands deep: costs this line, not the file
+                        failure = ReadFailure(where, "invalid JSON: nested too deeply")
                     else:
                         item = record_to_article(rec, source, where)
                         if isinstance(item, Article):
                             good += 1
+                            yield from pending
+                            pending.clear()
                         yield item
                         continue
                 bad += 1
-                if good == 0 and bad >= _GIVE_UP_AFTER:
+                if good:
+                    yield failure
+                    continue
+                # Until one record parses, hold failures back: a file whose first lines
+                # are all invalid gets one failure, not one per line.
+                pending.append(failure)
+                if bad >= _GIVE_UP_AFTER:
                     yield ReadFailure(source, f"not a JSON Lines file: the first {bad} lines are invalid; gave up")
                     return
-                yield failure
     except _GZIP_ERRORS as exc:
+        yield from pending
         yield ReadFailure(source, _gzip_reason(exc, line_no))
     except OSError as exc:
+        yield from pending
         yield ReadFailure(source, f"cannot read file: {exc.strerror or exc}")
     else:
+        yield from pending
         if seen == 0:
             yield ReadFailure(source, "empty file (no records)")
 
@@ -206,6 +219,9 @@ def read_json_file(path: Path) -> Iterator[Article | ReadFailure]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         yield ReadFailure(source, f"invalid JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}")
+        return
+    except RecursionError:
+        yield ReadFailure(source, "invalid JSON: nested too deeply")
         return
     if isinstance(doc, dict) and isinstance(doc.get("articles"), list):
         doc = doc["articles"]
