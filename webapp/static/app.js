@@ -119,4 +119,9 @@
     } else if (e.key === "Tab") { close(); }
   });
   box.addEventListener("blur", function () { setTimeout(close, 150); });
+  box.form.addEventListener("submit", function () {
+    clearTimeout(timer);
+    if (controller) controller.abort();
+    close();
+  });
 })();
