@@ -252,10 +252,12 @@ def _not_found(exc):
 
 @bp.app_errorhandler(405)
 def _not_allowed(exc):
+    # RFC 9110: a 405 names the methods that are allowed (the app only reads).
+    allow = {"Allow": ", ".join(sorted(getattr(exc, "valid_methods", None) or ["GET", "HEAD", "OPTIONS"]))}
     if request.path.startswith("/api/"):
-        return {"error": "method not allowed", "status": 405}, 405
+        return {"error": "method not allowed", "status": 405}, 405, allow
     return render_template("error.html", status=405, title="Không được phép",
-                           message="Phương thức này không được hỗ trợ."), 405
+                           message="Phương thức này không được hỗ trợ."), 405, allow
 
 
 @bp.app_errorhandler(500)
