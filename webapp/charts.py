@@ -28,15 +28,19 @@ def bar_chart_svg(items: list[tuple[str, int]], *, title: str, vertical: bool = 
         parts.append(f'<text x="{width - 10}" y="{height - 8}" text-anchor="end" class="axis">{last}</text>')
         parts.append(f'<text x="26" y="18" text-anchor="end" class="axis">{top}</text>')
     else:
+        # Narrow enough that the labels stay readable when a phone scales the chart down.
+        width = min(width, 460)
         row = 26
         height = row * len(items) + 10
-        label_w = 190
+        label_w = 170
         for i, (label, count) in enumerate(items):
-            w = max(1, round((width - label_w - 70) * count / top))
+            w = max(1, round((width - label_w - 50) * count / top))
             y = 5 + i * row
-            parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{escape(label)}</text>')
+            short = label if len(label) <= 24 else label[:23] + "…"
+            parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{escape(short)}</text>')
             parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row - 8}">'
                          f'<title>{escape(label)}: {count}</title></rect>')
             parts.append(f'<text x="{label_w + w + 6}" y="{y + 17}" class="count">{count}</text>')
-    return (f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+    kind = "chart chart-v" if vertical else "chart chart-h"
+    return (f'<svg class="{kind}" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(parts)}</svg>')
