@@ -257,6 +257,8 @@ def test_completion_with_keyboard_and_slash_focus(desktop):
     assert page.locator("#q").get_attribute("aria-expanded") == "true"
     texts = options.all_inner_texts()
     assert SEED_TITLE in texts, texts
+    # Where the typed text (without diacritics) matched is shown in bold.
+    assert options.nth(texts.index(SEED_TITLE)).locator("strong").inner_text() == "Mỹ ra tuyên"
     desktop.shot("completion")
     for _ in range(texts.index(SEED_TITLE) + 1):
         page.keyboard.press("ArrowDown")

@@ -60,6 +60,28 @@
     lastQuery = text;
     if (box.form.requestSubmit) box.form.requestSubmit(); else box.form.submit();
   }
+  // Fold one character as the engine does: no diacritics, "đ" as "d", lower case.
+  function foldChar(c) {
+    var f = c.normalize ? c.normalize("NFD").replace(/[\u0300-\u036f]/g, "") : c;
+    f = f.replace(/[đĐ]/g, "d").toLowerCase();
+    return f.length === 1 ? f : c.toLowerCase().charAt(0);
+  }
+  // Show where the typed text occurs in a suggestion (bold), built from text nodes only.
+  function fillOption(li, text, typed) {
+    var folded = Array.prototype.map.call(text, foldChar).join("");
+    if (typed.normalize) typed = typed.normalize("NFC");
+    var needle = Array.prototype.map.call(typed.trim().replace(/\s+/g, " "), foldChar).join("");
+    var at = needle ? folded.indexOf(needle) : -1;
+    while (at > 0 && /[\w\u00c0-\u1ef9]/.test(folded.charAt(at - 1))) {
+      at = folded.indexOf(needle, at + 1);  // only at the start of a word
+    }
+    if (at < 0) { li.textContent = text; return; }
+    var strong = document.createElement("strong");
+    strong.textContent = text.slice(at, at + needle.length);
+    li.appendChild(document.createTextNode(text.slice(0, at)));
+    li.appendChild(strong);
+    li.appendChild(document.createTextNode(text.slice(at + needle.length)));
+  }
   function render(items) {
     list.innerHTML = "";
     active = -1;
@@ -69,7 +91,7 @@
       li.id = "suggest-" + i;
       li.setAttribute("role", "option");
       li.setAttribute("aria-selected", "false");
-      li.textContent = text;
+      fillOption(li, text, box.value);
       li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(text); });
       list.appendChild(li);
     });
