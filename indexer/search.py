@@ -189,8 +189,14 @@ class SearchEngine:
                 loc.searcher = new
                 return new
         ix = store.open_index(self.live)
+        try:
+            opened = ix.searcher()
+        except Exception as exc:  # a segment file missing or unreadable: not a 500
+            raise store.IndexMissingError(
+                f"the index at {self.live} cannot be read ({type(exc).__name__}: {exc}); "
+                f"rebuild it with `vnsearch index PATH --rebuild`") from None
         old = loc.searcher
-        loc.searcher = ix.searcher()
+        loc.searcher = opened
         loc.generation = gen
         if old is not None:
             try:
