@@ -306,3 +306,11 @@ def test_stats_page_has_svg_charts(client):
         assert svg.select("rect")
     figures = soup.select_one("dl.figures").get_text(" ", strip=True)
     assert "Số bài" in figures and re.search(r"\b2\d\d\b", figures)
+    assert "01/10/2020" in figures  # the date range, day first
+    # The test articles span 2020 and 2021: a chart per year, and months as a timeline
+    # (October 2020 to April 2021, the empty months included).
+    headings = [h.get_text(strip=True) for h in soup.select("section.stats h2")]
+    assert "Bài theo năm" in headings and "Bài theo tháng" in headings
+    month_svg = soup.find("svg", attrs={"aria-label": "Bài theo tháng"})
+    assert len(month_svg.select("rect")) == 7
+    assert "2020-12: 0" in [t.get_text() for t in month_svg.select("rect title")]

@@ -19,7 +19,7 @@ def bar_chart_svg(items: list[tuple[str, int]], *, title: str, vertical: bool = 
         bar_w = max(2, (width - 40) // len(items))
         chart_h = height - 40
         for i, (label, count) in enumerate(items):
-            h = max(1, round(chart_h * count / top))
+            h = max(1, round(chart_h * count / top)) if count else 0
             x = 30 + i * bar_w
             parts.append(f'<rect x="{x}" y="{10 + chart_h - h}" width="{max(1, bar_w - 1)}" height="{h}">'
                          f'<title>{escape(label)}: {count}</title></rect>')

@@ -321,8 +321,28 @@ def article_page():
 def stats_page():
     figures = _engine().stats()
     outlet_chart = Markup(bar_chart_svg(list(figures["outlet"].items()), title="Bài theo trang báo"))
-    months = list(figures["month"].items())
+    months = _month_series(figures["month"])
     month_chart = Markup(bar_chart_svg(months, title="Bài theo tháng", vertical=True)) if months else None
+    years: dict[str, int] = {}
+    for month, count in months:
+        years[month[:4]] = years.get(month[:4], 0) + count
+    year_chart = Markup(bar_chart_svg(sorted(years.items(), reverse=True), title="Bài theo năm")) \
+        if len(years) > 1 else None
     category_chart = Markup(bar_chart_svg(list(figures["category"].items()), title="Bài theo chuyên mục"))
     return render_template("stats.html", figures=figures, outlet_chart=outlet_chart,
-                           month_chart=month_chart, category_chart=category_chart)
+                           month_chart=month_chart, year_chart=year_chart, category_chart=category_chart)
+
+
+def _month_series(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Month counts as a timeline: months without articles are there, as zero."""
+    months = sorted(m for m in counts if re.fullmatch(r"\d{4}-\d{2}", m))
+    if not months:
+        return []
+    y, m = int(months[0][:4]), int(months[0][5:])
+    end = (int(months[-1][:4]), int(months[-1][5:]))
+    series = []
+    while (y, m) <= end and len(series) < 600:
+        key = f"{y:04d}-{m:02d}"
+        series.append((key, counts.get(key, 0)))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return series
