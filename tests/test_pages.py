@@ -185,6 +185,31 @@ def test_did_you_mean_is_a_link(client, app, monkeypatch):
     assert args(link["href"]) == {"q": ["nhật bản"], "outlet": ["vnexpress.net"]}
 
 
+def test_zero_hits_with_a_correction_show_its_results(client, app, monkeypatch):
+    engine = app.extensions["vnsearch"]
+    real_search = engine.search
+
+    def search(req):
+        result = real_search(req)
+        if req.q == "xyzzyqw":
+            result.suggestion = "nhật bản"
+        return result
+
+    monkeypatch.setattr(engine, "search", search)
+    soup = page(client, "/?q=xyzzyqw")
+    notice = soup.select_one("p.suggestion").get_text(" ", strip=True)
+    assert "Không có kết quả cho xyzzyqw" in notice and "nhật bản" in notice
+    hits = soup.select("li.hit")
+    assert len(hits) == 10
+    assert args(hits[0].select_one("h2 a")["href"])["q"] == ["nhật bản"]  # highlights what is shown
+    assert soup.select_one("input#q")["value"] == "xyzzyqw"
+    exact = soup.select_one("p.suggestion a.exact")
+    assert args(exact["href"]) == {"q": ["xyzzyqw"], "exact": ["1"]}
+    soup = page(client, exact["href"])
+    assert not soup.select("li.hit")
+    assert soup.select_one("p.suggestion a").get_text() == "nhật bản"  # "did you mean", not applied
+
+
 def test_page_past_the_end(client):
     soup = page(client, "/?q=nhat+ban&page=60")
     assert "Trang 60 không có kết quả" in soup.get_text(" ", strip=True)

@@ -282,9 +282,22 @@ def search_page():
         error = exc
         req = SearchRequest(q=request.args.get("q", "")[: cfg.search.max_query_chars])
     status = 400 if error else 200
-    extra = {}
+    extra = {"shown_q": req.q}
+    if result is not None and result.total == 0 and result.suggestion and request.args.get("exact") != "1":
+        # Nothing matches but there is a likely correction: show its results, say so, and
+        # offer the query exactly as typed (exact=1), as the big engines do.
+        try:
+            corrected = _engine().search(dataclasses.replace(req, q=result.suggestion))
+        except BadRequest:
+            corrected = None
+        if corrected is not None and corrected.total:
+            extra["corrected_from"] = req.q
+            extra["shown_q"] = result.suggestion
+            corrected.suggestion = None
+            result = corrected
     if result is not None:
-        facets = _open_facets(_engine(), req, result)
+        shown = dataclasses.replace(req, q=extra["shown_q"])
+        facets = _open_facets(_engine(), shown, result)
         extra["facets"] = facets
         extra["time_sections"] = time_facets(facets.get("month", []), req)
         extra["chips"] = filter_chips(req)
