@@ -68,7 +68,9 @@ def open_index(live: Path):
             f"no index at {live}: build one with `vnsearch index PATH --index {live}` "
             f"(or `make run`)")
     try:
-        return whoosh_index.open_dir(str(target), indexname=INDEX_NAME)
+        ix = whoosh_index.open_dir(str(target), indexname=INDEX_NAME)
+        ix.reader().close()  # every segment the TOC names is there and readable
+        return ix
     except whoosh_index.EmptyIndexError:
         raise IndexMissingError(f"{live} is not a vnsearch index (no table of contents); "
                                 f"rebuild it with `vnsearch index PATH --rebuild`") from None

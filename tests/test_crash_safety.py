@@ -203,6 +203,7 @@ def test_rebuild_killed_and_restarted_under_search_load(workdir, expected_keys):
             os.killpg(server.pid, signal.SIGKILL)
             _, err = server.communicate()
     failed = [(u, o) for u, o in results if o != 200]
+    print(f"{len(results)} requests during the killed and restarted rebuild, {len(failed)} failed")
     assert len(results) > 20, "the load ran"
     assert not failed, f"{len(failed)} of {len(results)} requests failed: {failed[:5]}"
     assert "Traceback" not in err, err[-3000:]
@@ -394,8 +395,13 @@ def test_damaged_index_gives_clear_errors(tmp_path, built_copy, damage):
         assert damage == "segments_garbage"
 
 
-def test_serve_with_missing_index_warns_and_answers_503(tmp_path):
-    live = tmp_path / "no-index"
+@pytest.mark.parametrize("damage", ["missing", "segments_removed"])
+def test_serve_with_missing_index_warns_and_answers_503(tmp_path, built_copy, damage):
+    if damage == "missing":
+        live = tmp_path / "no-index"
+    else:
+        live = _copy_index(built_copy, tmp_path)
+        _corruptions(live)[damage]()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -422,4 +428,4 @@ def test_serve_with_missing_index_warns_and_answers_503(tmp_path):
         except ProcessLookupError:
             pass
         _, err = server.communicate(timeout=30)
-    assert "vnsearch index" in err and "Traceback" not in err, err[-2000:]
+    assert "vnsearch index" in err and "503" in err and "Traceback" not in err, err[-2000:]
