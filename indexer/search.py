@@ -594,6 +594,8 @@ class SearchEngine:
         f = s.stored_fields(docnum)
         return Document(
             id=f.get("key"), title=f.get("title") or "", body=f.get("body") or "",
+        if not doc_id or (not doc_id.isascii() and any("\ud800" <= c <= "\udfff" for c in doc_id)):
+            return None  # a lone surrogate is never an id (and Whoosh cannot encode it)
             url=f.get("url"), outlet=f.get("outlet"), category=f.get("category"),
             date=f.get("published"), author=f.get("author"), description=f.get("description"),
             source=f.get("source"), docnum=docnum)

@@ -326,3 +326,8 @@ def test_time_limit_partial_flag_in_api(many_index):
 def test_complete_search_is_not_partial(engine):
     result = engine.search(SearchRequest(q="bo truong"))
     assert result.partial is False
+
+
+@pytest.mark.parametrize("doc_id", ["", "\ud800", "a\udc00", "\x00", "*", "vntc:*", "a" * 2000, "../../etc/passwd"])
+def test_odd_document_ids(engine, doc_id):
+    assert engine.document(doc_id) is None
