@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import random
 import subprocess
 import sys
@@ -355,3 +356,90 @@ def test_mutated_pages_extract_or_fail_cleanly():
                 assert str(exc)
                 continue
             assert isinstance(article, Article) and (article.title or article.body)
+
+
+# -- the fetcher end to end, against a hostile site on 127.0.0.1 ------------------------
+
+
+@_LISTING_WARNINGS[0]
+@_LISTING_WARNINGS[1]
+def test_fetch_run_survives_a_hostile_site(tmp_path):
+    """Feeds, sitemaps and pages that are broken, looping, bombs or lies: failures, no crash."""
+    try:
+        from tests.conftest import make_config
+        from tests.httpserver import LocalServer, Reply, gzipped, oversize, static
+    except ImportError:
+        from conftest import make_config
+        from httpserver import LocalServer, Reply, gzipped, oversize, static
+    from indexer.fetch import fetch
+
+    real_page = HTML_PAGES[0].read_bytes() if HTML_PAGES else b"<html><body><p>x</p></body></html>"
+    with LocalServer() as server:
+        u = server.url
+
+        def rss(links: list[str], extra: bytes = b"") -> bytes:
+            items = "".join(f"<item><title>t</title><link>{link}</link></item>" for link in links)
+            return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}'
+                    f"</channel></rss>").encode() + extra
+
+        server.route("/robots.txt", static(bytes(range(256)) * 4, "text/plain"))
+        server.route("/rss/mixed.rss", static(rss([
+            u("/p/real.html"), u("/p/binary.html"), u("/p/empty.html"), u("/p/deep.html"), u("/p/huge.html"),
+            u("/p/missing.html"), "javascript:alert(1)", "file:///etc/passwd",
+            u("/p/utf16.html"), u("/p/server-error.html"),
+        ]), "application/rss+xml"))
+        server.route("/rss/laughs.rss", static(BILLION_LAUGHS, "application/rss+xml"))
+        server.route("/rss/truncated.rss", static(rss([u("/p/real.html")])[:-40], "application/rss+xml"))
+        server.route("/rss/garbage.rss", static(os.urandom(3000), "application/rss+xml"))
+        server.route("/sitemap-loop.xml", static(
+            (f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+             f'<sitemap><loc>{u("/sitemap-loop.xml")}</loc></sitemap>'
+             f'<sitemap><loc>{u("/sitemap-bomb.xml.gz")}</loc></sitemap></sitemapindex>').encode(),
+            "application/xml"))
+        server.route("/sitemap-bomb.xml.gz", gzipped(b"<urlset>" + b" " * 30_000_000 + b"</urlset>"))
+        server.route("/p/real.html", static(real_page))
+        server.route("/p/binary.html", static(os.urandom(5000), "text/html"))
+        server.route("/p/empty.html", static(b"", "text/html"))
+        server.route("/p/deep.html", static(b"<html><body>" + b"<div>" * 5000 + b"</body></html>"))
+        server.route("/p/huge.html", oversize(8_000_000))
+        server.route("/p/lying-gzip.html", lambda req: Reply(200, b"not gzip at all",
+                                                             {"Content-Type": "text/html",
+                                                              "Content-Encoding": "gzip"}))
+        server.route("/p/utf16.html", static(real_page.decode("utf-8", "replace").encode("utf-16-le"),
+                                             "text/html; charset=utf-8"))
+        server.route("/p/server-error.html", lambda req: Reply(500, b"boom", {"Content-Type": "text/plain"}))
+        cfg = make_config(tmp_path, **{"fetch.delay": 0.0, "fetch.retries": 0, "fetch.timeout": 10.0,
+                                       "fetch.max_bytes": 5_000_000})
+        targets = [u("/rss/mixed.rss"), u("/rss/laughs.rss"), u("/rss/truncated.rss"), u("/rss/garbage.rss"),
+                   u("/sitemap-loop.xml"), "javascript:alert(1)", "ftp://127.0.0.1/x"]
+        summary = fetch(targets, cfg)
+        paths = server.paths() if callable(getattr(server, "paths", None)) else [r.path for r in server.requests]
+    assert summary.failed >= 6, summary.failures
+    assert all(isinstance(a, Article) for a in summary.articles)
+    assert all(str(f).strip() for f in summary.failures)
+    assert paths.count("/sitemap-loop.xml") == 1, "a sitemap index that lists itself is read once"
+    assert not any("passwd" in p for p in paths)
+
+
+@pytest.mark.xfail(reason="indexer/httpclient.py catches httpx.TransportError but not httpx.DecodingError: "
+                          "a page claiming Content-Encoding: gzip with a plain body stops the whole fetch run "
+                          "(fix: also catch httpx.DecodingError in PoliteClient._get_once)", strict=False)
+def test_fetch_survives_a_lying_content_encoding(tmp_path):
+    try:
+        from tests.conftest import make_config
+        from tests.httpserver import LocalServer, Reply, static
+    except ImportError:
+        from conftest import make_config
+        from httpserver import LocalServer, Reply, static
+    from indexer.fetch import fetch
+
+    real_page = HTML_PAGES[0].read_bytes() if HTML_PAGES else b"<html><body><p>x</p></body></html>"
+    with LocalServer() as server:
+        server.route("/robots.txt", static(b"User-agent: *\n", "text/plain"))
+        server.route("/p/lying-gzip.html", lambda req: Reply(200, b"not gzip at all",
+                                                             {"Content-Type": "text/html",
+                                                              "Content-Encoding": "gzip"}))
+        server.route("/p/real.html", static(real_page))
+        cfg = make_config(tmp_path, **{"fetch.delay": 0.0, "fetch.retries": 0, "fetch.timeout": 10.0})
+        summary = fetch([server.url("/p/lying-gzip.html"), server.url("/p/real.html")], cfg)
+    assert summary.failed == 1 and len(summary.articles) == 1
