@@ -214,8 +214,12 @@ def make_queries(sample, n_queries: int, seed: int):
     return queries
 
 
-def ambiguous_queries(sample, n: int, seed: int):
-    """Two-syllable forms with diacritics whose folded form has another diacritic form."""
+def ambiguous_queries(sample, n: int, seed: int, words: set[str]):
+    """Two-syllable words with diacritics whose folded form has another diacritic form.
+
+    Only forms that pyvi segments as one word somewhere in the collection (the index's
+    ``words`` field) are asked, as a reader would ("tâm bão", not "của ba").
+    """
     rng = random.Random(seed * 31 + 7)
     docs_of: dict[str, set] = defaultdict(set)
     for idx, (art, _k) in enumerate(sample):
@@ -237,7 +241,7 @@ def ambiguous_queries(sample, n: int, seed: int):
         if len(forms) < 2:
             continue
         for form in forms:
-            if fold(form) != form:
+            if fold(form) != form and form.replace(" ", "_") in words:
                 cands.append(form)
     cands.sort()
     picked = rng.sample(cands, min(n, len(cands)))
@@ -391,10 +395,8 @@ def run_known_item(args) -> None:
     print(f"seed {args.seed}: {len(sample)} articles ({len(set(group.values()))} distinct texts) "
           f"from {CORPUS}", flush=True)
     queries = make_queries(sample, args.queries, args.seed)
-    amb, n_amb = ambiguous_queries(sample, args.exact_queries, args.seed)
     texts = {a.id: " " + " ".join(x.exact for x in syllables(normalize(a.title + "\n" + a.body).lower())) + " "
              for a, _ in sample}
-    amb = [(" ".join(x.exact for x in syllables(q)), h) for q, h in amb]
     with tempfile.TemporaryDirectory(prefix="vnsearch-relevance-") as tmp:
         work = Path(tmp)
         if args.workdir:  # for tuning: keep (and reuse) the indexes
@@ -402,6 +404,9 @@ def run_known_item(args) -> None:
             work.mkdir(parents=True, exist_ok=True)
         vn = VnEngine(sample, work)
         print(f"vnsearch index: {vn.summary.line()}", flush=True)
+        reader = vn.engine.searcher().reader()
+        words = {t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon("words")}
+        amb, n_amb = ambiguous_queries(sample, args.exact_queries, args.seed, words)
         engines = [vn, FtsEngine(sample), WhooshStdEngine(sample, work)]
         results = {}
         prec = {}

@@ -30,9 +30,11 @@ WEIGHTS = {
     "title": 1.0,         # share of query syllables in the title
     "title_phrase": 1.5,  # whole clause present in the title
     "title_adjacency": 1.5,  # share of adjacent query pairs adjacent in the title
-    "exact": 3.0,         # share of syllables typed with diacritics present exactly
-    "exact_adjacency": 2.0,  # adjacent pairs typed with diacritics adjacent exactly
-    "exact_title": 1.0,   # share of syllables typed with diacritics exactly in the title
+    # The same features computed again with every syllable typed with diacritics
+    # matched exactly ("đường" is not "dương"), times this weight: the exact view
+    # outweighs the diacritic-free one, so a document with the words as typed comes
+    # first even when another has the diacritic-free form in its title.
+    "exact_view": 2.0,
 }
 # Most variants (synonym alternatives x corrections) scored per query.
 MAX_VARIANTS = 24
@@ -117,6 +119,32 @@ def _adjacent(a: frozenset | None, b: frozenset | None) -> bool:
     return any((p + 1) in b for p in a)
 
 
+def _features(seqs: list[list], t: dict, b: dict, keys: list) -> float:
+    """Weighted coverage, adjacency, phrase and title features of one view of a query."""
+    n = len(keys)
+    coverage = sum(1 for k in keys if t[k] or b[k]) / n
+    title = sum(1 for k in keys if t[k]) / n
+    pairs = [(x, y) for seq in seqs for x, y in zip(seq, seq[1:])]
+    if pairs:
+        adj = t_adj = 0
+        for x, y in pairs:
+            in_title = _adjacent(t[x], t[y])
+            t_adj += in_title
+            adj += in_title or _adjacent(b[x], b[y])
+        adjacency, title_adjacency = adj / len(pairs), t_adj / len(pairs)
+    else:
+        adjacency, title_adjacency = coverage, title
+    multi = [seq for seq in seqs if len(seq) > 1]
+    if multi:
+        title_phrase = sum(1 for seq in multi if _chain(seq, t)) / len(multi)
+        phrase = sum(1 for seq in multi if _chain(seq, t) or _chain(seq, b)) / len(multi)
+    else:
+        phrase, title_phrase = 0.0, title if len(keys) == 1 else 0.0
+    return (WEIGHTS["coverage"] * coverage + WEIGHTS["adjacency"] * adjacency
+            + WEIGHTS["phrase"] * phrase + WEIGHTS["title"] * title
+            + WEIGHTS["title_phrase"] * title_phrase + WEIGHTS["title_adjacency"] * title_adjacency)
+
+
 class _Variant:
     """Precomputed shape of one variant of the query."""
 
@@ -124,51 +152,26 @@ class _Variant:
         self.clauses = clauses
         self.folds = sorted({f for c in clauses for f, _ in c})
         self.exacts = sorted({e for c in clauses for f, e in c if e != f})
-        self.pairs = [(a[0], b[0]) for c in clauses for a, b in zip(c, c[1:])]
-        self.multi = [[f for f, _ in c] for c in clauses if len(c) > 1]
-        self.exact_pairs = [(a, b) for c in clauses for a, b in zip(c, c[1:])
-                            if a[1] != a[0] or b[1] != b[0]]
+        # Keys of the two views: ("f", fold) or, for syllables typed with diacritics
+        # in the exact view, ("x", exact).
+        self.fold_seqs = [[("f", f) for f, _ in c] for c in clauses]
+        self.exact_seqs = [[("x", e) if e != f else ("f", f) for f, e in c] for c in clauses]
+        self.fold_keys = sorted({k for seq in self.fold_seqs for k in seq})
+        self.exact_keys = sorted({k for seq in self.exact_seqs for k in seq})
 
     def score(self, d: int, bm25: float, pos: dict) -> float:
-        folds = self.folds
-        if not folds:
+        if not self.folds:
             return 0.0
-        tf = {t: pos[("title_f", t)].get(d, frozenset()) for t in folds}
-        bf = {t: pos[("body_f", t)].get(d, frozenset()) for t in folds}
-        n = len(folds)
-        coverage = sum(1 for t in folds if tf[t] or bf[t]) / n
-        title = sum(1 for t in folds if tf[t]) / n
-        if self.pairs:
-            adj = sum(1 for a, b in self.pairs if _adjacent(tf[a], tf[b]) or _adjacent(bf[a], bf[b]))
-            t_adj = sum(1 for a, b in self.pairs if _adjacent(tf[a], tf[b]))
-            adjacency = adj / len(self.pairs)
-            title_adjacency = t_adj / len(self.pairs)
-        else:
-            adjacency, title_adjacency = coverage, title
-        phrase = title_phrase = 0.0
-        if self.multi:
-            phrase = sum(1 for c in self.multi if _chain(c, tf) or _chain(c, bf)) / len(self.multi)
-            title_phrase = sum(1 for c in self.multi if _chain(c, tf)) / len(self.multi)
-        elif len(folds) == 1:
-            title_phrase = title
-        score = (WEIGHTS["bm25"] * bm25 + WEIGHTS["coverage"] * coverage
-                 + WEIGHTS["adjacency"] * adjacency + WEIGHTS["phrase"] * phrase
-                 + WEIGHTS["title"] * title + WEIGHTS["title_phrase"] * title_phrase
-                 + WEIGHTS["title_adjacency"] * title_adjacency)
-        if self.exacts:
-            tx = {t: pos[("title_x", t)].get(d, frozenset()) for t in self.exacts}
-            bx = {t: pos[("body_x", t)].get(d, frozenset()) for t in self.exacts}
-            ne = len(self.exacts)
-            score += WEIGHTS["exact"] * sum(1 for t in self.exacts if tx[t] or bx[t]) / ne
-            score += WEIGHTS["exact_title"] * sum(1 for t in self.exacts if tx[t]) / ne
-            if self.exact_pairs:
-                ok = 0
-                for (af, ae), (bf_, be) in self.exact_pairs:
-                    at, ab = (tx[ae], bx[ae]) if ae != af else (tf[af], bf[af])
-                    bt, bb = (tx[be], bx[be]) if be != bf_ else (tf[bf_], bf[bf_])
-                    if _adjacent(at, bt) or _adjacent(ab, bb):
-                        ok += 1
-                score += WEIGHTS["exact_adjacency"] * ok / len(self.exact_pairs)
+        t: dict = {}
+        b: dict = {}
+        for f in self.folds:
+            t[("f", f)] = pos[("title_f", f)].get(d, frozenset())
+            b[("f", f)] = pos[("body_f", f)].get(d, frozenset())
+        for e in self.exacts:
+            t[("x", e)] = pos[("title_x", e)].get(d, frozenset())
+            b[("x", e)] = pos[("body_x", e)].get(d, frozenset())
+        score = WEIGHTS["bm25"] * bm25 + _features(self.fold_seqs, t, b, self.fold_keys)
+        score += WEIGHTS["exact_view"] * _features(self.exact_seqs, t, b, self.exact_keys)
         return score
 
 

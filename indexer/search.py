@@ -312,7 +312,7 @@ class SearchEngine:
                 title_html=highlight_all(title, folds, exacts, prefixes),
                 author=stored.get("author"),
             ))
-        if not parsed.is_empty and (result.total < 3 or result.relaxed):
+        if not parsed.is_empty and (result.total < 3 or result.relaxed or fuzzy):
             self._few_hits_help(parsed, result, s)
         if req.debug:
             result.explain = self.explain(parsed, used, req, filt, trace=trace)
@@ -377,27 +377,15 @@ class SearchEngine:
 
     def fuzzy_neighbours(self, parsed: ParsedQuery, s) -> dict[str, list[str]]:
         """Folded syllables no article contains -> indexed syllables one edit away."""
-        reader = s.reader()
+        sug = self.suggester()
         out: dict[str, list[str]] = {}
         for syl in parsed.positive_syllables:
             f = syl.fold
-            if f in out or len(f) < 3 or not f.isalpha() or not f.isascii():
+            if f in out or len(f) < 3:
                 continue
-            if reader.doc_frequency("title_f", f) + reader.doc_frequency("body_f", f):
-                continue
-            cands: dict[str, int] = {}
-            for fieldname in ("title_f", "body_f"):
-                try:
-                    found = list(reader.terms_within(fieldname, f, 1))
-                except Exception:
-                    found = []
-                for t in found:
-                    t = t.decode("utf-8") if isinstance(t, bytes) else t
-                    if t != f and t not in cands:
-                        cands[t] = reader.doc_frequency("title_f", t) + reader.doc_frequency("body_f", t)
+            cands = sug.candidates(f)  # empty unless no article has ``f``
             if cands:
-                best = sorted(cands, key=lambda t: (-cands[t], t))[:MAX_FUZZY_EXPANSION]
-                out[f] = best
+                out[f] = cands[:MAX_FUZZY_EXPANSION]
         return out
 
     def _retrieval_query(self, parsed: ParsedQuery, s, require_all: bool,
@@ -436,6 +424,12 @@ class SearchEngine:
             else:
                 for syl in part.syllables:
                     negatives.append(wq.Or([wq.Term("title_f", syl.fold), wq.Term("body_f", syl.fold)]))
+        # Syllables typed with diacritics: documents holding them exactly score higher
+        # already at retrieval, so they reach the re-scoring window on common words.
+        exacts = sorted({x.exact for x in parsed.positive_syllables if x.exact != x.fold})
+        if exacts and clauses:
+            positive = wq.AndMaybe(positive, wq.Or([wq.Term(f, e) for e in exacts
+                                                    for f in ("title_x", "body_x")]))
         if negatives:
             return wq.AndNot(positive, wq.Or(negatives))
         return positive

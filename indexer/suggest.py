@@ -66,18 +66,48 @@ class Suggester:
         return self.reader.doc_frequency("body_f", fold_syllable) + \
             self.reader.doc_frequency("title_f", fold_syllable)
 
-    def fix_syllable(self, folded: str) -> str | None:
-        """The most frequent indexed folded syllable one edit away, if ``folded`` is unknown."""
-        if self.doc_frequency(folded) or len(folded) < 2:
-            return None
-        best = None
-        for fieldname in ("body_f",):
-            for cand in self.reader.terms_within(fieldname, folded, 1):
+    def candidates(self, folded: str) -> list[str]:
+        """Indexed folded syllables one edit (or one swap of neighbours) away, by frequency.
+
+        Empty when ``folded`` itself is in the index: a syllable that exists is never
+        "corrected", and since both sides are folded a tone difference is never an
+        edit ("chó" is not "chò").
+        """
+        if len(folded) < 2 or not folded.isalpha() or self.doc_frequency(folded):
+            return []
+        found: dict[str, int] = {}
+        for fieldname in ("title_f", "body_f"):
+            try:
+                near = list(self.reader.terms_within(fieldname, folded, 1))
+            except Exception:
+                near = []
+            for cand in near:
                 cand = cand.decode("utf-8") if isinstance(cand, bytes) else cand
+                if cand != folded and cand not in found:
+                    found[cand] = self.doc_frequency(cand)
+        for i in range(len(folded) - 1):  # "phogn" -> "phong"
+            cand = folded[:i] + folded[i + 1] + folded[i] + folded[i + 2:]
+            if cand != folded and cand not in found:
                 df = self.doc_frequency(cand)
-                if best is None or df > best[1]:
-                    best = (cand, df)
-        return best[0] if best else None
+                if df:
+                    found[cand] = df
+        return sorted(found, key=lambda c: (-found[c], c))
+
+    def fix_syllable(self, folded: str, before: str | None = None,
+                     after: str | None = None) -> str | None:
+        """The best indexed correction of an unknown folded syllable, if any.
+
+        A candidate that makes a known word with its neighbour in the query ("nhat bna"
+        -> "ban", for "nhật bản") beats a merely frequent one ("ba").
+        """
+        cands = self.candidates(folded)
+        if not cands:
+            return None
+        _syl, words = self._maps()
+        for cand in cands:
+            if (before and f"{before}_{cand}" in words) or (after and f"{cand}_{after}" in words):
+                return cand
+        return cands[0]
 
     def restore(self, folds: list[str]) -> list[str]:
         """Diacritic forms for a run of folded syllables, preferring known words."""
@@ -109,8 +139,9 @@ class Suggester:
             syls = part.syllables
             fixed = []
             typed = []
-            for s in syls:
-                repl = self.fix_syllable(s.fold)
+            for k, s in enumerate(syls):
+                repl = self.fix_syllable(s.fold, syls[k - 1].fold if k else None,
+                                         syls[k + 1].fold if k + 1 < len(syls) else None)
                 if repl:
                     changed = True
                     fixed.append(repl)
@@ -121,8 +152,6 @@ class Suggester:
             restored = self.restore(fixed)
             # Keep what the user typed with diacritics; restore the rest.
             words = [t if t is not None else r for t, r in zip(typed, restored)]
-            if any(t is None and r != f for t, r, f in zip(typed, restored, [s.fold for s in syls])):
-                changed = changed or False
             text = " ".join(words)
             pieces.append(f'"{text}"' if part.kind == "phrase" else text)
         if not changed:
