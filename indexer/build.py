@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .analysis import analyze, content_hash
+from .analysis import _PIECE, _SYLLABLE, content_hash, segment_words
 from .config import Config
 from .documents import Article, ReadFailure
-from .normalize import normalize
-from .schema import field_tokens
+from .normalize import fold, normalize
 from . import store
 from .tokencache import TokenCache
+from whoosh.codec.whoosh3 import W3Codec
+
 from .fastwriter import FastSegmentWriter, commit_with_segments
 
 __all__ = ["BuildSummary", "index_articles", "article_key", "ProgressFn"]
@@ -100,24 +101,75 @@ def _hash_of(article: Article) -> str:
 
 
 def _segment(job: tuple) -> tuple[dict, tuple | None]:
-    """Token streams for one article (pyvi unless its spans were cached)."""
+    """Token streams for one article (pyvi unless its spans were cached).
+
+    The same streams as :func:`indexer.analysis.analyze` + ``field_tokens`` (a test
+    checks they are identical), built without per-syllable objects: syllable fields
+    are plain token lists (position = index), ``words`` is ``(word, position)`` pairs.
+    """
     title, body, spans = job
     if spans is not None:
-        t = analyze(title, normalized=True, words=list(spans[0]))
-        b = analyze(body, normalized=True, words=list(spans[1]))
+        tw, bw = spans
         new_spans = None
     else:
-        t = analyze(title, normalized=True)
-        b = analyze(body, normalized=True)
-        new_spans = (t.words, b.words)
+        tw, bw = _word_spans(title), _word_spans(body)
+        new_spans = (tw, bw)
+    tx, tf = _syllable_streams(title)
+    bx, bf = _syllable_streams(body)
     streams = {
-        "title_f": field_tokens(t, "fold"),
-        "title_x": field_tokens(t, "exact"),
-        "body_f": field_tokens(b, "fold"),
-        "body_x": field_tokens(b, "exact"),
-        "words": field_tokens(t, "words") + field_tokens(b, "words"),
+        "title_f": tf,
+        "title_x": tx,
+        "body_f": bf,
+        "body_x": bx,
+        "words": _words(tx, tw) + _words(bx, bw),
     }
     return streams, new_spans
+
+
+def _syllable_streams(text: str) -> tuple[list[str], list[str]]:
+    """(exact, fold) syllables of a normalised text, as ``analysis.syllables`` gives them."""
+    exact = [s.lower() for s in _SYLLABLE.findall(text)]
+    if not exact:
+        return exact, []
+    joined = " ".join(exact)
+    folded = fold(joined).split(" ")
+    if len(folded) != len(exact):  # folding never adds spaces; be safe anyway
+        folded = [fold(s) for s in exact]
+    return exact, folded
+
+
+def _words(exact: list[str], spans) -> list[tuple[str, int]]:
+    n = len(exact)
+    return [("_".join(exact[f:f + c]), f) for f, c in spans if c >= 2 and f + c <= n]
+
+
+def _word_spans(text: str) -> list[tuple[int, int]]:
+    """Pyvi's multi-syllable words as (first syllable, count): ``analyze(text).words``."""
+    pieces = _PIECE.findall(text)
+    syl_of_piece = []
+    n = 0
+    for piece in pieces:
+        if piece[0].isalnum():
+            syl_of_piece.append(n)
+            n += 1
+        else:
+            syl_of_piece.append(-1)
+    if n < 2:
+        return []
+    joins = segment_words(pieces)
+    words = []
+    run_start = None
+    run_len = 0
+    for i, joined in enumerate(joins + [False]):
+        if i < len(joins) and joined:
+            run_len += 1
+            continue
+        if run_start is not None and run_len >= 2:
+            words.append((syl_of_piece[run_start], run_len))
+        if i < len(joins):
+            run_start = i if syl_of_piece[i] >= 0 else None
+            run_len = 1
+    return words
 
 
 def _stored_fields(key: str, h: str, a: Article) -> dict:
@@ -246,7 +298,7 @@ def _chain(first, rest):
 # Articles per segment written by one worker. Each worker keeps its segment's postings
 # in memory (about 40 MB per 1,000 articles) and flushes it while the other workers go
 # on segmenting, so writing overlaps segmentation; fewer, larger segments search faster.
-SEGMENT_DOCS = 6_000
+SEGMENT_DOCS = 8_000
 
 
 def _index_round(plan: Iterator[_Prepared], limit: int | None, folder: Path, config: Config,
@@ -310,7 +362,7 @@ class _SubWriter:
         stored, title, body, spans = job
         streams, new_spans = _segment((title, body, spans))
         if self.writer is None:
-            self.writer = FastSegmentWriter(self.ix, _lk=False)
+            self.writer = FastSegmentWriter(self.ix, _lk=False, codec=W3Codec(compression=1))
         self.writer.add_analyzed(stored, streams)
         if self.writer.docnum >= self.segment_docs:
             self.segments.append(self._close())

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import pickle
 from array import array
+from collections import Counter
 
 from whoosh.system import emptybytes, pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -36,8 +37,17 @@ TOKEN_FIELDS = ("title_f", "title_x", "body_f", "body_x", "words")
 _dumps = pickle.dumps
 
 
+_single: dict[int, bytes] = {}
+
+
 def _positions_value(poslist: list[int]) -> bytes:
     """``formats.Positions.encode``: count, then the pickled position deltas."""
+    if len(poslist) == 1:
+        p = poslist[0]
+        v = _single.get(p)
+        if v is None:
+            v = _single[p] = pack_uint(1) + _dumps([p], 2)
+        return v
     deltas = []
     base = 0
     for p in poslist:
@@ -51,14 +61,16 @@ class FastSegmentWriter(SegmentWriter):
 
     def __init__(self, ix, **kwargs):
         super().__init__(ix, **kwargs)
-        # fieldname -> btext -> flat [docnum, freq, vbytes, docnum, freq, vbytes, ...]
+        # fieldname -> term -> flat [docnum, freq, vbytes, docnum, freq, vbytes, ...]
+        # (terms are str for token fields, bytes for the others: both sort alike)
         self._post: dict[str, dict[bytes, list]] = {}
         # fieldname -> docnum -> quantised length (what a length column read returns)
         self._lens: dict[str, dict[int, int]] = {}
         self.fast_docs = 0
 
-    def add_analyzed(self, stored: dict, streams: dict[str, list[tuple[str, int]]]) -> None:
-        """Add one document: ``stored`` plain field values, ``streams`` token fields."""
+    def add_analyzed(self, stored: dict, streams: dict[str, list]) -> None:
+        """Add one document: ``stored`` plain field values, ``streams`` token fields
+        (lists of tokens, position = index, or of ``(token, position)`` pairs)."""
         self._check_state()
         schema = self.schema
         pdw = self.perdocwriter
@@ -74,29 +86,45 @@ class FastSegmentWriter(SegmentWriter):
                     terms = post.get(fieldname)
                     if terms is None:
                         terms = post[fieldname] = {}
-                    poses: dict[str, list[int]] = {}
-                    for text, pos in tokens:
-                        lst = poses.get(text)
-                        if lst is None:
-                            poses[text] = [pos]
-                        else:
-                            lst.append(pos)
-                    length = len(tokens)
                     phrase = field.format.supports("positions")
-                    for text, plist in poses.items():
-                        bt = text.encode("utf-8")
-                        freq = len(plist)
-                        vb = _positions_value(plist) if phrase else pack_uint(freq)
-                        lst = terms.get(bt)
-                        if lst is None:
-                            terms[bt] = [docnum, freq, vb]
-                        else:
-                            lst.append(docnum)
-                            lst.append(freq)
-                            lst.append(vb)
-                    if field.vector and poses:
+                    length = len(tokens)
+                    if tokens and isinstance(tokens[0], str):  # plain list: position = index
+                        poses: dict[str, list[int]] = {}
+                        for pos, text in enumerate(tokens):
+                            lst = poses.get(text)
+                            if lst is None:
+                                poses[text] = [pos]
+                            else:
+                                lst.append(pos)
+                        counts = {}
+                        for text, plist in poses.items():
+                            freq = counts[text] = len(plist)
+                            vb = _positions_value(plist) if phrase else pack_uint(freq)
+                            lst = terms.get(text)
+                            if lst is None:
+                                terms[text] = [docnum, freq, vb]
+                            else:
+                                lst += (docnum, freq, vb)
+                    else:
+                        poses: dict[str, list[int]] = {}
+                        for text, pos in tokens:
+                            lst = poses.get(text)
+                            if lst is None:
+                                poses[text] = [pos]
+                            else:
+                                lst.append(pos)
+                        counts = {t: len(p) for t, p in poses.items()}
+                        for text, plist in poses.items():
+                            freq = len(plist)
+                            vb = _positions_value(plist) if phrase else pack_uint(freq)
+                            lst = terms.get(text)
+                            if lst is None:
+                                terms[text] = [docnum, freq, vb]
+                            else:
+                                lst += (docnum, freq, vb)
+                    if field.vector and counts:
                         fb = field.vector.field_boost
-                        vitems = sorted((w, len(p) * fb, pack_uint(len(p))) for w, p in poses.items())
+                        vitems = sorted((w, f * fb, pack_uint(f)) for w, f in counts.items())
                         pdw.add_vector_items(fieldname, field, vitems)
                     if length:
                         self._lens.setdefault(fieldname, {})[docnum] = byte_to_length(length_to_byte(length))
@@ -153,9 +181,9 @@ class FastSegmentWriter(SegmentWriter):
             fw.start_field(fieldname, fieldobj)
             pw = fw._postwriter
             limit = pw._blocklimit
-            for btext in sorted(terms):
-                flat = terms[btext]
-                fw.start_term(btext)
+            for term in sorted(terms):
+                flat = terms[term]
+                fw.start_term(term.encode("utf-8") if isinstance(term, str) else term)
                 n = len(flat)
                 for start in range(0, n, 3 * limit):
                     chunk = flat[start:start + 3 * limit]

@@ -1,0 +1,117 @@
+"""Ingest throughput: end-to-end ``vnsearch index`` against the pyvi floor, same run.
+
+    .venv/bin/python bench/ingest.py --size 10k --runs 3
+    nice .venv/bin/python bench/ingest.py --size full --runs 1
+
+For each run (alternating, so machine noise hits both alike):
+
+* **floor**: pyvi only (``ViTokenizer.tokenize`` on title and body of every input
+  article, model loaded before forking) in a pool of ``--processes`` processes;
+  input articles per second;
+* **ingest**: ``vnsearch index INPUTS --processes N`` into a fresh index with an empty
+  token cache; indexed articles per second (duplicates are skipped, not counted);
+  peak resident memory of the main process and of the largest worker (ru_maxrss);
+  index size on disk per MB of article text (UTF-8 title + body).
+
+Prints medians and the ratio ingest/floor; writes ``WORKDIR/results/ingest-SIZE.json``.
+The last run's index and token cache stay in ``WORKDIR/SIZE/`` for ``bench/reindex.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import shutil
+import time
+from pathlib import Path
+
+from common import (DEFAULT_WORKDIR, corpus_inputs, du, iter_records, median, save_result, summary_counts,
+                    table, text_megabytes, vnsearch)
+
+
+def _tok(rec):
+    from pyvi import ViTokenizer
+
+    ViTokenizer.tokenize(rec[0])
+    ViTokenizer.tokenize(rec[1])
+    return 1
+
+
+def floor(inputs: list[Path], processes: int) -> tuple[int, float]:
+    """(articles, seconds) for pyvi alone over the inputs."""
+    from pyvi import ViTokenizer
+
+    ViTokenizer.tokenize("khởi động mô hình")  # load the model before forking
+    recs = ((r.get("title") or "", r.get("body") or "") for r in iter_records(inputs))
+    t = time.perf_counter()
+    if processes == 1:
+        n = sum(_tok(r) for r in recs)
+    else:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            n = sum(pool.imap_unordered(_tok, recs, chunksize=8))
+    return n, time.perf_counter() - t
+
+
+def ingest(inputs: list[Path], processes: int, work: Path) -> dict:
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    secs, out, err, ru = vnsearch(["index", *map(str, inputs), "--index", str(work / "index"),
+                                   "--cache", str(work / "cache"), "--processes", str(processes),
+                                   "--quiet"], rusage=True)
+    counts = summary_counts(out)
+    return {"seconds": secs, "counts": counts, "rate": counts.get("indexed", 0) / secs,
+            "main_rss_mb": ru["self_kb"] / 1024, "worker_rss_mb": ru["children_kb"] / 1024,
+            "index_bytes": du(work / "index.gen")}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", choices=["1k", "10k", "full"], default="10k")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    ap.add_argument("--no-floor", action="store_true", help="skip the pyvi-only floor")
+    args = ap.parse_args()
+    inputs = corpus_inputs(args.size, args.workdir)
+    mb = text_megabytes(inputs)
+    floors, runs = [], []
+    for i in range(args.runs):
+        if not args.no_floor:
+            n, s = floor(inputs, args.processes)
+            floors.append(n / s)
+            print(f"run {i + 1}: floor   {n} articles in {s:.1f} s = {n / s:.1f}/s", flush=True)
+        r = ingest(inputs, args.processes, args.workdir / args.size)
+        runs.append(r)
+        print(f"run {i + 1}: ingest  {r['counts']} in {r['seconds']:.1f} s = {r['rate']:.1f}/s; "
+              f"RSS main {r['main_rss_mb']:.0f} MB, worker {r['worker_rss_mb']:.0f} MB", flush=True)
+    rate = median([r["rate"] for r in runs])
+    fl = median(floors) if floors else float("nan")
+    ratios = [r["rate"] / f for r, f in zip(runs, floors)]
+    last = runs[-1]
+    res = {
+        "size": args.size, "processes": args.processes, "runs": args.runs, "text_mb": round(mb, 2),
+        "ingest_rate": round(rate, 1), "floor_rate": round(fl, 1),
+        "ratio_median": round(median(ratios), 3) if ratios else None,
+        "ratios": [round(x, 3) for x in ratios],
+        "seconds_median": round(median([r["seconds"] for r in runs]), 1),
+        "indexed": last["counts"].get("indexed"),
+        "main_rss_mb": round(max(r["main_rss_mb"] for r in runs)),
+        "worker_rss_mb": round(max(r["worker_rss_mb"] for r in runs)),
+        "peak_rss_total_mb": round(max(r["main_rss_mb"] + args.processes * r["worker_rss_mb"] for r in runs)),
+        "index_mb": round(last["index_bytes"] / 1e6, 1),
+        "index_mb_per_text_mb": round(last["index_bytes"] / 1e6 / mb, 2),
+    }
+    print(table([
+        ["ingest (vnsearch index)", f"{res['ingest_rate']} articles/s", f"{res['seconds_median']} s"],
+        ["pyvi floor, same processes", f"{res['floor_rate']} articles/s", ""],
+        ["ingest / floor (same-run ratio)", res["ratio_median"], "target >= 0.8"],
+        ["peak RSS main + N x worker", f"{res['peak_rss_total_mb']} MB",
+         f"main {res['main_rss_mb']} MB, worker {res['worker_rss_mb']} MB"],
+        ["index size", f"{res['index_mb']} MB", f"{res['index_mb_per_text_mb']} MB per MB of text ({res['text_mb']} MB)"],
+    ], [f"ingest, {args.size}, {args.processes} processes, median of {args.runs}", "value", "note"]))
+    print("saved", save_result(args.workdir, f"ingest-{args.size}", res))
+
+
+if __name__ == "__main__":
+    main()
