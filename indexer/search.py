@@ -40,6 +40,10 @@ FACET_FIELDS = ("outlet", "category", "month")
 MAX_PREFIX_EXPANSION = 64
 # Most index syllables one edit away tried for a query syllable no article contains.
 MAX_FUZZY_EXPANSION = 10
+# Each unknown syllable costs a walk of the term dictionary (fuzzy fallback, "did you
+# mean"), outside the collector's time limit: a query of 32 made-up words must not
+# cost 32 walks twice over. Longer queries get no fuzzy help beyond this many.
+MAX_FUZZY_SYLLABLES = 8
 
 
 class BadRequest(ValueError):
@@ -379,10 +383,14 @@ class SearchEngine:
         """Folded syllables no article contains -> indexed syllables one edit away."""
         sug = self.suggester()
         out: dict[str, list[str]] = {}
+        tried = 0
         for syl in parsed.positive_syllables:
             f = syl.fold
             if f in out or len(f) < 3:
                 continue
+            tried += 1
+            if tried > MAX_FUZZY_SYLLABLES:
+                break
             cands = sug.candidates(f)  # empty unless no article has ``f``
             if cands:
                 out[f] = cands[:MAX_FUZZY_EXPANSION]
@@ -542,7 +550,8 @@ class SearchEngine:
         elif result.total == 0:
             result.drop_suggestions = [p.text for p in parsed.positive if p.kind == "phrase"] or \
                 [syl.exact for syl in parsed.positive_syllables]
-        result.suggestion = self.suggester().did_you_mean(parsed)
+        if len(parsed.positive_syllables) <= 2 * MAX_FUZZY_SYLLABLES:
+            result.suggestion = self.suggester().did_you_mean(parsed)
 
     # -- explain ----------------------------------------------------------------
 
@@ -582,14 +591,14 @@ class SearchEngine:
 
     def document(self, doc_id: str) -> Document | None:
         s = self.searcher()
+        if not doc_id or (not doc_id.isascii() and any("\ud800" <= c <= "\udfff" for c in doc_id)):
+            return None  # a lone surrogate is never an id (and Whoosh cannot encode it)
         docnum = s.document_number(key=doc_id)
         if docnum is None:
             return None
         f = s.stored_fields(docnum)
         return Document(
             id=f.get("key"), title=f.get("title") or "", body=f.get("body") or "",
-        if not doc_id or (not doc_id.isascii() and any("\ud800" <= c <= "\udfff" for c in doc_id)):
-            return None  # a lone surrogate is never an id (and Whoosh cannot encode it)
             url=f.get("url"), outlet=f.get("outlet"), category=f.get("category"),
             date=f.get("published"), author=f.get("author"), description=f.get("description"),
             source=f.get("source"), docnum=docnum)

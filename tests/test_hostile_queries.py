@@ -331,3 +331,27 @@ def test_complete_search_is_not_partial(engine):
 @pytest.mark.parametrize("doc_id", ["", "\ud800", "a\udc00", "\x00", "*", "vntc:*", "a" * 2000, "../../etc/passwd"])
 def test_odd_document_ids(engine, doc_id):
     assert engine.document(doc_id) is None
+
+
+def test_many_made_up_words_get_bounded_fuzzy_help(engine, monkeypatch):
+    """Each unknown syllable costs a walk of the term dictionary outside the time limit;
+    a query of many made-up words walks it a bounded number of times."""
+    import random
+
+    from indexer.search import MAX_FUZZY_SYLLABLES
+    from indexer.suggest import Suggester
+
+    calls = []
+    original = Suggester.candidates
+
+    def counting(self, folded, *args, **kwargs):
+        calls.append(folded)
+        return original(self, folded, *args, **kwargs)
+
+    monkeypatch.setattr(Suggester, "candidates", counting)
+    rnd = random.Random(7)
+    words = ["".join(rnd.choice("bcdghklmnpqrstvx") + rnd.choice("aeiouy") + rnd.choice("bcdghklmnpqrstvx")
+                     for _ in range(3)) for _ in range(engine.config.search.max_terms)]
+    result = engine.search(SearchRequest(q=" ".join(words)))
+    assert result.total == 0
+    assert len(calls) <= 3 * MAX_FUZZY_SYLLABLES, len(calls)
