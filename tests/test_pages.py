@@ -339,3 +339,10 @@ def test_stats_page_has_svg_charts(client):
     month_svg = soup.find("svg", attrs={"aria-label": "Bài theo tháng"})
     assert len(month_svg.select("rect")) == 7
     assert "2020-12: 0" in [t.get_text() for t in month_svg.select("rect title")]
+    # Each outlet and category is also a table row linking to its articles.
+    rows = soup.select("details.browse tbody tr")
+    link = rows[0].select_one("a")
+    assert args(link["href"]) == {"outlet": ["vnexpress.net"]}
+    count = int(rows[0].select("td")[1].get_text())
+    listed = page(client, link["href"])
+    assert int(listed.select_one("#summary strong").get_text().replace(".", "")) == count > 100
