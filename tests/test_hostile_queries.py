@@ -355,3 +355,25 @@ def test_many_made_up_words_get_bounded_fuzzy_help(engine, monkeypatch):
     result = engine.search(SearchRequest(q=" ".join(words)))
     assert result.total == 0
     assert len(calls) <= 3 * MAX_FUZZY_SYLLABLES, len(calls)
+
+
+def test_cli_search_with_hostile_arguments(core_index):
+    """``vnsearch search`` with undecodable argv bytes, escapes and an over-long query."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("vnsearch")
+    if not exe.exists():
+        pytest.skip("the vnsearch command is not installed in this environment")
+    index = os.fsencode(str(core_index.path("index")))
+    cases = [b"\xff\xfe", b"\xed\xa0\x80bo truong", b"\x1b[31mbo\x07", b'"', b"-", b"*", b"a" * 600]
+    for arg in cases:
+        proc = subprocess.run([os.fsencode(str(exe)), b"search", arg, b"--index", index, b"--limit", b"2"],
+                              capture_output=True, timeout=120)
+        assert b"Traceback" not in proc.stderr, proc.stderr[-2000:]
+        if len(arg) > core_index.search.max_query_chars:
+            assert proc.returncode == 2 and b"limit" in proc.stderr
+        else:
+            assert proc.returncode == 0, proc.stderr[-2000:]
