@@ -483,8 +483,8 @@ def run_viquad(args) -> None:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", type=int, default=2700)
-    ap.add_argument("--queries", type=int, default=250, help="picked articles (each typed several ways)")
-    ap.add_argument("--exact-queries", type=int, default=150)
+    ap.add_argument("--queries", type=int, default=150, help="picked articles (each typed several ways)")
+    ap.add_argument("--exact-queries", type=int, default=100)
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--viquad", action="store_true", help="evaluate the ViQuAD 2.0 dev sample instead")
     ap.add_argument("--show-failures", action="store_true")

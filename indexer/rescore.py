@@ -41,7 +41,7 @@ MAX_VARIANTS = 24
 # Most corrections of one unknown syllable tried in the re-scoring.
 MAX_FUZZY_VARIANTS = 6
 
-Clause = list[tuple[str, str]]  # (fold, exact) per syllable
+Clause = list[tuple[str, str | None]]  # (fold, exact as typed or None) per syllable
 
 
 def _positions(searcher, fieldname: str, term: str, docnums: list[int]) -> dict[int, frozenset]:
@@ -78,14 +78,15 @@ def variants(parsed: ParsedQuery, fuzzy: dict[str, list[str]] | None = None,
             exp = spans.get(i)
             if exp is not None and part.kind == "terms":
                 own = [(s.fold, s.exact) for s in syls[i:i + exp.length]]
-                opts = [own] + [[(s.fold, s.exact) for s in alt] for alt in exp.alternatives]
+                # An alternative has no "typed" diacritics: None = any form.
+                opts = [own] + [[(s.fold, None) for s in alt] for alt in exp.alternatives]
                 clause_slots.append(opts)
                 i += exp.length
                 continue
             s = syls[i]
             opts = [[(s.fold, s.exact)]]
             for n in (fuzzy.get(s.fold) or ())[:MAX_FUZZY_VARIANTS]:
-                opts.append([(n, n)])
+                opts.append([(n, None)])
             clause_slots.append(opts)
             i += 1
         slots.append(clause_slots)
@@ -151,11 +152,15 @@ class _Variant:
     def __init__(self, clauses: list[Clause]):
         self.clauses = clauses
         self.folds = sorted({f for c in clauses for f, _ in c})
-        self.exacts = sorted({e for c in clauses for f, e in c if e != f})
-        # Keys of the two views: ("f", fold) or, for syllables typed with diacritics
-        # in the exact view, ("x", exact).
+        # A query typed with diacritics means its plain syllables too: in "chủ quan",
+        # "quan" is not "quản". A query typed without any is matched diacritic-free.
+        marked = any(e is not None and e != f for c in clauses for f, e in c)
+        self.exacts = sorted({e for c in clauses for f, e in c
+                              if e is not None and (e != f or marked)})
+        # Keys of the two views: ("f", fold) or, in the exact view, ("x", exact).
         self.fold_seqs = [[("f", f) for f, _ in c] for c in clauses]
-        self.exact_seqs = [[("x", e) if e != f else ("f", f) for f, e in c] for c in clauses]
+        self.exact_seqs = [[("x", e) if e is not None and (e != f or marked) else ("f", f)
+                            for f, e in c] for c in clauses]
         self.fold_keys = sorted({k for seq in self.fold_seqs for k in seq})
         self.exact_keys = sorted({k for seq in self.exact_seqs for k in seq})
 

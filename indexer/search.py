@@ -386,8 +386,8 @@ class SearchEngine:
         tried = 0
         for syl in parsed.positive_syllables:
             f = syl.fold
-            if f in out or len(f) < 3:
-                continue
+            if f in out or len(f) < 3 or sug.doc_frequency(f):
+                continue  # known syllables cost one look-up, not a dictionary walk
             tried += 1
             if tried > MAX_FUZZY_SYLLABLES:
                 break
@@ -435,6 +435,8 @@ class SearchEngine:
         # Syllables typed with diacritics: documents holding them exactly score higher
         # already at retrieval, so they reach the re-scoring window on common words.
         exacts = sorted({x.exact for x in parsed.positive_syllables if x.exact != x.fold})
+        if exacts:  # typed with diacritics: the plain syllables are meant plain ("chủ quan")
+            exacts = sorted({x.exact for x in parsed.positive_syllables})
         if exacts and clauses:
             positive = wq.AndMaybe(positive, wq.Or([wq.Term(f, e) for e in exacts
                                                     for f in ("title_x", "body_x")]))
