@@ -1,0 +1,190 @@
+"""Query latency: vnsearch (with and without the ten snippets) against SQLite FTS5, same run.
+
+    .venv/bin/python bench/query.py --size 10k
+    .venv/bin/python bench/query.py --size full --rounds 5
+
+Uses the index ``bench/ingest.py`` left in ``WORKDIR/SIZE/index``. Builds (once) an FTS5
+table over the *same tokens*: each article's folded syllables (title, body), with
+outlet, category and date as extra columns for the filtered queries.
+
+Query kinds: 1, 2 and 3 syllables typed with diacritics, quoted phrases, diacritic-free
+queries and filtered queries (category / outlet / date range). Each query is run
+``--rounds`` times after a warm-up; latencies are pooled per kind, and p50/p95 are
+printed for:
+
+* ``vnsearch``: ``SearchEngine.search`` as the API calls it (facets, rescoring, ten
+  snippets and highlighted titles);
+* ``no snippets``: the same with snippet and title highlighting replaced by no-ops;
+* ``FTS5``: ``SELECT ... snippet(...) ... WHERE fts MATCH ? ORDER BY bm25 LIMIT 10``
+  (top ten with snippets; FTS5 does no facets and no re-ranking).
+
+Writes ``WORKDIR/results/query-SIZE.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import time
+from pathlib import Path
+
+from common import DEFAULT_WORKDIR, ROOT, median, pct, save_result, table
+
+QUERIES = {
+    "1 word": ["điện", "thuế", "vàng", "bệnh", "xe", "trường", "lũ", "giá", "mạng", "phim"],
+    "2 words": ["bóng đá", "chứng khoán", "giá vàng", "học sinh", "bầu cử", "du lịch", "máy tính",
+                "ngân hàng", "thời tiết", "ô nhiễm"],
+    "3 words": ["giá xăng dầu", "bộ y tế", "công an tỉnh", "học sinh giỏi", "giải vô địch",
+                "sân vận động", "phần mềm mới", "thị trường nhà", "cầu thủ trẻ", "bệnh viện nhi"],
+    "phrase": ['"bóng đá"', '"thị trường chứng khoán"', '"tai nạn giao thông"', '"Hà Nội"',
+               '"ô nhiễm môi trường"', '"giá vàng"', '"World Cup"', '"công nghệ thông tin"',
+               '"Bộ Giáo dục"', '"xuất khẩu gạo"'],
+    "no diacritics": ["bong da", "gia vang", "tai nan giao thong", "chung khoan", "hoc sinh",
+                      "benh vien", "thi truong", "cong an", "dien thoai", "ha noi"],
+}
+FILTERED = ["bóng đá", "giá vàng", "học sinh", "ngân hàng", "máy tính"]
+
+
+def build_fts(index_path: Path, db_path: Path) -> None:
+    from indexer.analysis import syllables
+    from indexer import store
+
+    tmp = db_path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp)
+    db.execute("CREATE VIRTUAL TABLE fts USING fts5(title, body, outlet UNINDEXED, category UNINDEXED, "
+               "published UNINDEXED, tokenize='unicode61')")
+    ix = store.open_index(index_path)
+    rows = []
+    with ix.reader() as r:
+        for docnum, f in r.iter_docs():
+            fold = lambda t: " ".join(s.fold for s in syllables(t or ""))
+            rows.append((fold(f.get("title")), fold(f.get("body")), f.get("outlet"), f.get("category"),
+                         f.get("published")))
+            if len(rows) >= 2000:
+                db.executemany("INSERT INTO fts VALUES (?,?,?,?,?)", rows)
+                rows = []
+    db.executemany("INSERT INTO fts VALUES (?,?,?,?,?)", rows)
+    db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+    db.commit()
+    db.close()
+    tmp.rename(db_path)
+
+
+def fts_query(q: str) -> str:
+    from indexer.normalize import fold
+
+    q = fold(q)
+    if q.startswith('"'):
+        return '"' + " ".join(q.strip('"').split()) + '"'
+    return " AND ".join(q.split())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", choices=["1k", "10k", "full"], default="10k")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    args = ap.parse_args()
+    work = args.workdir / args.size
+    index_path = work / "index"
+    if not index_path.exists():
+        raise SystemExit(f"no index at {index_path}: run bench/ingest.py --size {args.size} first")
+    db_path = work / "fts5.sqlite"
+    if not db_path.exists():
+        t = time.perf_counter()
+        build_fts(index_path, db_path)
+        print(f"built FTS5 table in {time.perf_counter() - t:.1f} s", flush=True)
+
+    import indexer.search as search_mod
+    from indexer.config import load_config
+    from indexer.search import SearchEngine, SearchRequest
+
+    cfg = load_config(str(ROOT / "config.toml")).with_overrides(**{"paths.index": str(index_path)})
+    engine = SearchEngine(cfg)
+    stats = engine.stats()
+    top_cat = next(iter(stats["category"]))
+    top_outlet = next(iter(stats["outlet"]))
+    dates = stats.get("date_range") or ["2000-01-01", "2030-12-31"]
+    filt_reqs = []
+    for i, q in enumerate(FILTERED):
+        kind = i % 3
+        if kind == 0:
+            filt_reqs.append((q, {"category": [top_cat]}, "category = ?", (top_cat,)))
+        elif kind == 1:
+            filt_reqs.append((q, {"outlet": [top_outlet]}, "outlet = ?", (top_outlet,)))
+        else:
+            filt_reqs.append((q, {"date_from": dates[0][:4]}, "published >= ?", (dates[0][:4],)))
+
+    db = sqlite3.connect(db_path)
+    jobs = []  # (kind, query, request kwargs, fts where, fts params)
+    for kind, qs in QUERIES.items():
+        jobs += [(kind, q, {}, "", ()) for q in qs]
+    jobs += [("filtered", q, kw, w, p) for q, kw, w, p in filt_reqs]
+
+    orig = (search_mod.snippet, search_mod.highlight_all)
+
+    def run_vn(q, kw, snippets: bool) -> float:
+        if not snippets:
+            search_mod.snippet = lambda text, *a, **k: ""
+            search_mod.highlight_all = lambda text, *a, **k: ""
+        t = time.perf_counter()
+        res = engine.search(SearchRequest(q=q, **kw))
+        dt = (time.perf_counter() - t) * 1000
+        search_mod.snippet, search_mod.highlight_all = orig
+        return dt, res.total
+
+    def run_fts(q, where, params) -> float:
+        sql = ("SELECT rowid, title, snippet(fts, 1, '<mark>', '</mark>', '…', 40) FROM fts "
+               "WHERE fts MATCH ?" + (" AND " + where if where else "") + " ORDER BY bm25(fts) LIMIT 10")
+        t = time.perf_counter()
+        rows = db.execute(sql, (fts_query(q), *params)).fetchall()
+        return (time.perf_counter() - t) * 1000, len(rows)
+
+    for kind, q, kw, w, p in jobs:  # warm-up: open searchers, load caches
+        run_vn(q, kw, True)
+        run_fts(q, w, p)
+    lat = {}  # (engine, kind) -> [ms]
+    totals = {}
+    for _ in range(args.rounds):
+        for kind, q, kw, w, p in jobs:
+            for eng in ("vnsearch", "no snippets", "FTS5"):
+                if eng == "FTS5":
+                    dt, n = run_fts(q, w, p)
+                else:
+                    dt, n = run_vn(q, kw, eng == "vnsearch")
+                    totals[q + str(kw)] = n
+                lat.setdefault((eng, kind), []).append(dt)
+                lat.setdefault((eng, "all"), []).append(dt)
+    kinds = list(QUERIES) + ["filtered", "all"]
+    rows = []
+    res = {"size": args.size, "rounds": args.rounds, "docs": stats["documents"],
+           "segments": _segments(index_path), "kinds": {}}
+    for kind in kinds:
+        v, n, f = lat[("vnsearch", kind)], lat[("no snippets", kind)], lat[("FTS5", kind)]
+        r = {"vnsearch_p50": median(v), "vnsearch_p95": pct(v, 95), "nosnip_p50": median(n),
+             "nosnip_p95": pct(n, 95), "fts5_p50": median(f), "fts5_p95": pct(f, 95)}
+        r = {k: round(x, 2) for k, x in r.items()}
+        r["ratio_p50"] = round(r["vnsearch_p50"] / r["fts5_p50"], 2) if r["fts5_p50"] else None
+        r["ratio_p95"] = round(r["vnsearch_p95"] / r["fts5_p95"], 2) if r["fts5_p95"] else None
+        res["kinds"][kind] = r
+        rows.append([kind, f"{r['vnsearch_p50']} / {r['vnsearch_p95']}", f"{r['nosnip_p50']} / {r['nosnip_p95']}",
+                     f"{r['fts5_p50']} / {r['fts5_p95']}", f"{r['ratio_p50']} / {r['ratio_p95']}"])
+    print(table(rows, [f"{args.size} ({stats['documents']} docs), ms p50 / p95", "vnsearch (10 snippets)",
+                       "no snippets", "FTS5 + snippet()", "vnsearch / FTS5"]))
+    res["median_hits"] = median(list(totals.values()))
+    print("saved", save_result(args.workdir, f"query-{args.size}", res))
+
+
+def _segments(index_path: Path) -> int:
+    from indexer import store
+
+    ix = store.open_index(index_path)
+    try:
+        return len(ix._segments())
+    finally:
+        ix.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Serving: requests/s and latency of ``vnsearch serve`` (gunicorn) under wrk.
+
+    .venv/bin/python bench/serve.py --size 10k
+    .venv/bin/python bench/serve.py --size full --duration 20
+
+Starts ``vnsearch serve --workers 2`` on 127.0.0.1 over the index ``bench/ingest.py`` left
+in ``WORKDIR/SIZE/index``, waits until it answers, then runs ``wrk --latency`` (a
+separate process, 2 threads) for ``--duration`` seconds at 8 and 32 connections
+against ``/api/search`` and the HTML search page, rotating through 50 queries of
+every kind (a Lua script); records requests/s, p50/p99 latency and non-2xx answers,
+then the resident memory of each gunicorn worker, and stops the server.
+Writes ``WORKDIR/results/serve-SIZE.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from common import DEFAULT_WORKDIR, PY, ROOT, save_result, table
+from query import FILTERED, QUERIES
+
+WRK = os.environ.get("WRK", "/usr/bin/wrk")
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _lua(paths: list[str], out: Path) -> Path:
+    items = ",\n".join('  "' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in paths)
+    out.write_text(f"""local paths = {{
+{items}
+}}
+local i = math.random(#paths)
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+""", encoding="utf-8")
+    return out
+
+
+def _ms(v: str, unit: str) -> float:
+    return float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def run_wrk(url: str, script: Path, conns: int, duration: int) -> dict:
+    r = subprocess.run([WRK, "-t2", f"-c{conns}", f"-d{duration}s", "--latency", "--timeout", "10s",
+                        "-s", str(script), url], capture_output=True, text=True)
+    out = r.stdout
+    res = {"raw": out}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    res["rps"] = float(m.group(1)) if m else 0.0
+    for p in ("50", "75", "90", "99"):
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s|m)\b", out)
+        res[f"p{p}"] = _ms(*m.groups()) if m else None
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    res["non2xx"] = int(m.group(1)) if m else 0
+    m = re.search(r"(\d+) requests in", out)
+    res["requests"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors:(.*)", out)
+    res["socket_errors"] = m.group(1).strip() if m else ""
+    return res
+
+
+def worker_rss_mb(master: int) -> list[float]:
+    out = subprocess.run(["ps", "--ppid", str(master), "-o", "pid=,rss="], capture_output=True, text=True).stdout
+    return [int(line.split()[1]) / 1024 for line in out.splitlines() if line.strip()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", choices=["1k", "10k", "full"], default="10k")
+    ap.add_argument("--duration", type=int, default=20)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--connections", default="8,32")
+    ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    args = ap.parse_args()
+    index_path = args.workdir / args.size / "index"
+    if not index_path.exists():
+        raise SystemExit(f"no index at {index_path}: run bench/ingest.py --size {args.size} first")
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    log = open(args.workdir / f"serve-{args.size}.log", "w")
+    server = subprocess.Popen([PY, "-m", "indexer.cli", "serve", "--index", str(index_path), "--host", "127.0.0.1",
+                               "--port", str(port), "--workers", str(args.workers)],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/search?q=vi%E1%BB%87t", timeout=5).read()
+                break
+            except Exception:
+                if server.poll() is not None or time.time() > deadline:
+                    raise SystemExit(f"server did not start; see {log.name}")
+                time.sleep(0.5)
+        queries = [q for qs in QUERIES.values() for q in qs]
+        api = [f"/api/search?q={urllib.parse.quote(q)}" for q in queries]
+        api += [f"/api/search?q={urllib.parse.quote(q)}&from=2006" for q in FILTERED]
+        html = [f"/?q={urllib.parse.quote(q)}" for q in queries]
+        for p in api + html:  # warm every worker's searchers and caches
+            urllib.request.urlopen(base + p, timeout=30).read()
+        scripts = {"/api/search": _lua(api, args.workdir / "wrk-api.lua"),
+                   "HTML page": _lua(html, args.workdir / "wrk-html.lua")}
+        results = {}
+        rows = []
+        for name, script in scripts.items():
+            for conns in [int(c) for c in args.connections.split(",")]:
+                r = run_wrk(base, script, conns, args.duration)
+                results[f"{name} c{conns}"] = r
+                print(f"{name} c{conns}: {r['rps']:.0f} req/s, p50 {r['p50']} ms, p99 {r['p99']} ms, "
+                      f"non-2xx {r['non2xx']}, errors {r['socket_errors'] or 0}", flush=True)
+                rows.append([name, conns, f"{r['rps']:.0f}", r["p50"], r["p99"], r["non2xx"]])
+        rss = worker_rss_mb(server.pid)
+        print(table(rows, [f"serve, {args.size}, {args.workers} gunicorn workers, wrk {args.duration} s",
+                           "connections", "requests/s", "p50 ms", "p99 ms", "non-2xx"]))
+        print("worker RSS MB:", ", ".join(f"{x:.0f}" for x in rss))
+        out = {"size": args.size, "workers": args.workers, "duration": args.duration,
+               "worker_rss_mb": [round(x) for x in rss],
+               "results": {k: {kk: vv for kk, vv in v.items() if kk != "raw"} for k, v in results.items()}}
+        print("saved", save_result(args.workdir, f"serve-{args.size}", out))
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+if __name__ == "__main__":
+    main()
