@@ -15,6 +15,7 @@ writes "TP.HCM" and one that writes "thành phố Hồ Chí Minh" compete on equ
 from __future__ import annotations
 
 import itertools
+import math
 
 from whoosh.reading import TermNotFound
 
@@ -120,19 +121,26 @@ def _adjacent(a: frozenset | None, b: frozenset | None) -> bool:
     return any((p + 1) in b for p in a)
 
 
-def _features(seqs: list[list], t: dict, b: dict, keys: list) -> float:
-    """Weighted coverage, adjacency, phrase and title features of one view of a query."""
-    n = len(keys)
-    coverage = sum(1 for k in keys if t[k] or b[k]) / n
-    title = sum(1 for k in keys if t[k]) / n
+def _features(seqs: list[list], t: dict, b: dict, keys: list, w: dict) -> float:
+    """Weighted coverage, adjacency, phrase and title features of one view of a query.
+
+    Syllables count by their rarity (``w``: IDF), so "là", "của" and "gì" matter less
+    than the words that name the article.
+    """
+    n = sum(w[k] for k in keys) or 1.0
+    coverage = sum(w[k] for k in keys if t[k] or b[k]) / n
+    title = sum(w[k] for k in keys if t[k]) / n
     pairs = [(x, y) for seq in seqs for x, y in zip(seq, seq[1:])]
     if pairs:
-        adj = t_adj = 0
+        adj = t_adj = 0.0
+        total = 0.0
         for x, y in pairs:
+            pw = w[x] + w[y]
+            total += pw
             in_title = _adjacent(t[x], t[y])
-            t_adj += in_title
-            adj += in_title or _adjacent(b[x], b[y])
-        adjacency, title_adjacency = adj / len(pairs), t_adj / len(pairs)
+            t_adj += pw * in_title
+            adj += pw * (in_title or _adjacent(b[x], b[y]))
+        adjacency, title_adjacency = adj / total, t_adj / total
     else:
         adjacency, title_adjacency = coverage, title
     multi = [seq for seq in seqs if len(seq) > 1]
@@ -162,9 +170,14 @@ class _Variant:
         self.exact_seqs = [[("x", e) if e is not None and (e != f or marked) else ("f", f)
                             for f, e in c] for c in clauses]
         self.fold_keys = sorted({k for seq in self.fold_seqs for k in seq})
+        self.key_fold = {k: f for c, seq in zip(clauses, self.exact_seqs) for (f, _e), k in zip(c, seq)}
+        self.key_fold.update({k: k[1] for k in self.fold_keys})
         self.exact_keys = sorted({k for seq in self.exact_seqs for k in seq})
 
-    def score(self, d: int, bm25: float, pos: dict) -> float:
+    def weights(self, idf: dict[str, float]) -> dict:
+        return {k: idf.get(f, 1.0) for k, f in self.key_fold.items()}
+
+    def score(self, d: int, bm25: float, pos: dict, w: dict) -> float:
         if not self.folds:
             return 0.0
         t: dict = {}
@@ -175,8 +188,8 @@ class _Variant:
         for e in self.exacts:
             t[("x", e)] = pos[("title_x", e)].get(d, frozenset())
             b[("x", e)] = pos[("body_x", e)].get(d, frozenset())
-        score = WEIGHTS["bm25"] * bm25 + _features(self.fold_seqs, t, b, self.fold_keys)
-        score += WEIGHTS["exact_view"] * _features(self.exact_seqs, t, b, self.exact_keys)
+        score = WEIGHTS["bm25"] * bm25 + _features(self.fold_seqs, t, b, self.fold_keys, w)
+        score += WEIGHTS["exact_view"] * _features(self.exact_seqs, t, b, self.exact_keys, w)
         return score
 
 
@@ -198,11 +211,20 @@ def rescore(searcher, docs: list[tuple[int, float]], parsed: ParsedQuery,
             for fieldname in ("title_x", "body_x"):
                 if (fieldname, t) not in pos:
                     pos[(fieldname, t)] = _positions(searcher, fieldname, t, order)
+    reader = searcher.reader()
+    n_docs = max(1, reader.doc_count())
+    idf = {}
+    for v in vs:
+        for f in v.folds:
+            if f not in idf:
+                df = max(reader.doc_frequency("body_f", f), reader.doc_frequency("title_f", f))
+                idf[f] = math.log(1.0 + n_docs / (df + 1.0))
+    ws = [v.weights(idf) for v in vs]
     top = max((sc for _, sc in docs), default=0.0) or 1.0
     scored = []
     for rank, (d, bm25) in enumerate(docs):
         b = bm25 / top
-        best = max(v.score(d, b, pos) for v in vs)
+        best = max(v.score(d, b, pos, w) for v, w in zip(vs, ws))
         scored.append((best, -rank, d))
     scored.sort(reverse=True)
     return [(d, round(sc, 4)) for sc, _r, d in scored]
