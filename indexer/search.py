@@ -131,6 +131,7 @@ class _Deadline(collectors.WrappingCollector):
         self.seconds = seconds
         self.deadline = 0.0
         self.seen = 0
+        self.docnums: list[int] = []  # every collected (allowed) match: facets count these
 
     def prepare(self, top_searcher, q, context):
         self.deadline = time.monotonic() + self.seconds
@@ -144,6 +145,7 @@ class _Deadline(collectors.WrappingCollector):
         self.seen += 1
         if not self.seen & 255 and time.monotonic() > self.deadline:
             raise TimeLimit()
+        self.docnums.append(self.offset + sub_docnum)
         return self.child.collect(sub_docnum)
 
 
@@ -344,7 +346,9 @@ class SearchEngine:
             s.search_with_collector(q, collector)
         except TimeLimit:
             partial = True
-        return collector.results(), partial
+        res = collector.results()
+        res.vn_docnums = deadline.docnums  # TopCollector keeps no docset: res.docs() would re-run q
+        return res, partial
 
     def _filter(self, req: SearchRequest):
         clauses = []
@@ -720,7 +724,9 @@ def _facet_columns(s) -> dict[str, tuple[list, list[int]]]:
 def _facets(s, res) -> dict[str, list[tuple[str, int]]]:
     from collections import Counter
 
-    docs = res.docs()
+    docs = getattr(res, "vn_docnums", None)
+    if docs is None:
+        docs = res.docs()
     out = {}
     for name, (values, ids) in _facet_columns(s).items():
         if not ids:
