@@ -62,6 +62,30 @@ def _popen(*args: str, **kwargs) -> subprocess.Popen:
                             env=_env(), cwd=ROOT, **kwargs)
 
 
+def _serve(live: Path, port: int, log: Path, workers: int = 2, threads: int = 4) -> subprocess.Popen:
+    """``vnsearch serve`` with its (access) log in a file: a pipe nobody reads would fill
+    up after a few hundred requests and block the server."""
+    with log.open("w") as fh:
+        return subprocess.Popen(_cmd("serve", "--index", str(live), "--host", "127.0.0.1", "--port", str(port),
+                                     "--workers", str(workers), "--threads", str(threads)),
+                                stdout=fh, stderr=subprocess.STDOUT, text=True, env=_env(), cwd=ROOT,
+                                start_new_session=True)
+
+
+def _stop_server(server: subprocess.Popen, log: Path) -> str:
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=30)
+    text = log.read_text(errors="replace")
+    return "\n".join(line for line in text.splitlines() if '"GET /' not in line)
+
+
 def _keys(live: Path) -> Counter:
     """How many live documents carry each key."""
     ix = whoosh_index.open_dir(str(live.resolve()), indexname=store.INDEX_NAME)
@@ -105,7 +129,7 @@ def _wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | Non
             return
         if proc is not None and proc.poll() is not None:
             out, err = proc.communicate()
-            pytest.fail(f"process ended (rc {proc.returncode}) before {what}: {err[-2000:]}")
+            pytest.fail(f"process ended (rc {proc.returncode}) before {what}: {(err or '')[-2000:]}")
         time.sleep(0.01)
     pytest.fail(f"timed out waiting for {what}")
 
@@ -133,8 +157,8 @@ def test_rebuild_killed_and_restarted_under_search_load(workdir, expected_keys):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = _popen("serve", "--index", str(live), "--host", "127.0.0.1", "--port", str(port),
-                    "--workers", "2", "--threads", "4", start_new_session=True)
+    server_log = workdir / "serve.log"
+    server = _serve(live, port, server_log)
     base = f"http://127.0.0.1:{port}"
     stop = threading.Event()
     results: list[tuple[str, int | str]] = []
@@ -156,6 +180,7 @@ def test_rebuild_killed_and_restarted_under_search_load(workdir, expected_keys):
             url = f"{base}/api/search?q={urllib.parse.quote(q)}&page={1 + i % 3}"
             if i % 5 == 0:
                 url = f"{base}/?q={urllib.parse.quote(q)}"
+            t0 = time.monotonic()
             try:
                 with urllib.request.urlopen(url, timeout=30) as resp:
                     resp.read()
@@ -165,11 +190,18 @@ def test_rebuild_killed_and_restarted_under_search_load(workdir, expected_keys):
             except Exception as exc:  # connection reset, timeout: a failure
                 outcome = f"{type(exc).__name__}: {exc}"
             with lock:
-                results.append((url, outcome))
+                results.append((url, outcome if outcome == 200 else f"{outcome} (sent at {t0 - t_start:.1f} s)"))
+
+    t_start = time.monotonic()
+    events: list[str] = []
+
+    def event(what: str) -> None:
+        events.append(f"{time.monotonic() - t_start:.1f} s: {what}")
 
     threads = [threading.Thread(target=load, args=(n,), daemon=True) for n in range(3)]
     try:
         _wait_for(ready, 60, "the server to answer", server)
+        event("server ready")
         started = time.monotonic()
         for t in threads:
             t.start()
@@ -177,12 +209,16 @@ def test_rebuild_killed_and_restarted_under_search_load(workdir, expected_keys):
         rebuild = _popen("index", str(CORE), "--rebuild", "--index", str(live), "--cache", str(workdir / "cache"),
                          "--processes", "1", "-q")
         _wait_for(lambda: _building(live), 120, "the rebuild's new generation", rebuild)
+        event("rebuild writing")
         time.sleep(0.3)
         _kill(rebuild)
+        event("rebuild killed")
         killed = _building(live)
         assert live.resolve() == first_gen, "a killed rebuild must not replace the live index"
         # restarted: it completes and swaps in atomically
+        event("rebuild restarted")
         _build(workdir, "--rebuild")
+        event("rebuild done")
         assert live.resolve() != first_gen
         for gen in killed:
             assert not gen.exists(), "the killed build's generation is cleaned up"
@@ -193,19 +229,12 @@ def test_rebuild_killed_and_restarted_under_search_load(workdir, expected_keys):
         stop.set()
         for t in threads:
             t.join(timeout=60)
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            _, err = server.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            _, err = server.communicate()
+        err = _stop_server(server, server_log)
     failed = [(u, o) for u, o in results if o != 200]
     print(f"{len(results)} requests during the killed and restarted rebuild, {len(failed)} failed")
     assert len(results) > 20, "the load ran"
-    assert not failed, f"{len(failed)} of {len(results)} requests failed: {failed[:5]}"
+    assert not failed, f"{len(failed)} of {len(results)} requests failed: {failed[:5]}; events: {events}; " \
+                       f"server log: {err[-3000:]}"
     assert "Traceback" not in err, err[-3000:]
     assert _keys(live) == expected_keys
 
@@ -405,8 +434,8 @@ def test_serve_with_missing_index_warns_and_answers_503(tmp_path, built_copy, da
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = _popen("serve", "--index", str(live), "--host", "127.0.0.1", "--port", str(port),
-                    "--workers", "1", "--threads", "2", start_new_session=True)
+    server_log = tmp_path / "serve.log"
+    server = _serve(live, port, server_log, workers=1, threads=2)
     try:
         def status(path: str):
             try:
@@ -423,9 +452,5 @@ def test_serve_with_missing_index_warns_and_answers_503(tmp_path, built_copy, da
         code, body = status("/?q=bo")
         assert code == 503 and b"Traceback" not in body
     finally:
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        _, err = server.communicate(timeout=30)
+        err = _stop_server(server, server_log)
     assert "vnsearch index" in err and "503" in err and "Traceback" not in err, err[-2000:]
