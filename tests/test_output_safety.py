@@ -141,6 +141,7 @@ ALLOWED_TAGS = {
     "input", "button", "main", "footer", "section", "h1", "h2", "h3", "p", "strong", "ul", "ol", "li",
     "nav", "aside", "div", "time", "mark", "article", "details", "summary", "pre", "em", "dl", "dt",
     "dd", "small", "br", "fieldset", "legend", "select", "option", "abbr", "kbd", "code", "figure",
+    "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "col", "colgroup", "figcaption",
 }
 SVG_TAGS = {"svg", "rect", "text", "title", "g", "line", "path"}
 
