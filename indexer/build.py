@@ -96,6 +96,10 @@ def _canonical(article: Article) -> Article:
     return article
 
 
+def _raw_hash(article: Article) -> str:
+    return content_hash(" ".join(((article.title or "") + "\n" + (article.body or "")).split()))
+
+
 def _hash_of(article: Article) -> str:
     return content_hash(" ".join((article.title + "\n" + article.body).split()))
 
@@ -506,8 +510,16 @@ def _plan(items, known_hash, hash_key, seen_keys, cache, summary, notify) -> Ite
             notify("failure", item)
             continue
         try:
+            key = article_key(item)
+            old = known_hash.get(key)
+            if old is not None and key not in seen_keys and old == _raw_hash(item):
+                # Readers already normalise; when the text as read hashes to what the
+                # index holds, it is unchanged: skip normalising it again.
+                seen_keys.add(key)
+                summary.unchanged += 1
+                notify("doc", "unchanged")
+                continue
             article = _canonical(item)
-            key = article_key(article)
         except Exception as exc:  # a reader produced something unusable
             summary.failed += 1
             summary.failures.append(f"{getattr(item, 'source', '?')}: {exc}")
