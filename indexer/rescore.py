@@ -35,7 +35,7 @@ WEIGHTS = {
     # matched exactly ("đường" is not "dương"), times this weight: the exact view
     # outweighs the diacritic-free one, so a document with the words as typed comes
     # first even when another has the diacritic-free form in its title.
-    "exact_view": 2.0,
+    "exact_view": 3.0,
 }
 # Most variants (synonym alternatives x corrections) scored per query.
 MAX_VARIANTS = 24

@@ -274,6 +274,15 @@ class SearchEngine:
         res, partial = self._run(s, strict, filt, window, req)
         used = strict
         fuzzy: dict[str, list[str]] = {}
+        if 0 < len(res) < 3 and len(parsed.positive_syllables) >= 5:
+            # A typo may spell another real syllable ("mui" for "mùa"): when few articles
+            # have every word of a long query, those missing one word compete too.
+            wide = self._retrieval_query(parsed, s, require_all=False, all_but_one=True)
+            res2, partial2 = self._run(s, wide, filt, window, req)
+            if len(res2) > len(res):
+                res, partial, used = res2, partial2, wide
+                trace["stage"] = "all words (few articles) and all but one word"
+                result.notes.append("few articles have every word; also showing articles missing one")
         if len(res) == 0 and parsed.positive_syllables:
             # Fuzzy fallback: a syllable no article contains (a typo) may also be any
             # indexed syllable one letter away; tone marks never count (folded terms).
@@ -404,7 +413,8 @@ class SearchEngine:
         return out
 
     def _retrieval_query(self, parsed: ParsedQuery, s, require_all: bool,
-                         fuzzy: dict[str, list[str]] | None = None) -> wq.Query:
+                         fuzzy: dict[str, list[str]] | None = None,
+                         all_but_one: bool = False) -> wq.Query:
         clauses: list[wq.Query] = []
         for part in parsed.positive:
             special = self._part_query(part, s)
@@ -430,7 +440,8 @@ class SearchEngine:
             positive = wq.And(clauses) if len(clauses) > 1 else clauses[0]
         else:
             # "Most of the words": at least half of them (documents with more rank first).
-            positive = wq.Or(clauses, minmatch=max(1, len(clauses) // 2)) if len(clauses) > 1 else clauses[0]
+            least = len(clauses) - 1 if all_but_one else len(clauses) // 2
+            positive = wq.Or(clauses, minmatch=max(1, least)) if len(clauses) > 1 else clauses[0]
         negatives = []
         for part in parsed.negative:
             special = self._part_query(part, s)
