@@ -149,6 +149,44 @@ class _Deadline(collectors.WrappingCollector):
         return self.child.collect(sub_docnum)
 
 
+RESULT_CACHE_SIZE = 512
+
+
+class _ResultCache:
+    """A small thread-safe LRU of finished :class:`SearchResult` objects."""
+
+    def __init__(self, size: int):
+        from collections import OrderedDict
+
+        self.size = size
+        self.items: "OrderedDict[tuple, SearchResult]" = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        if self.size <= 0:
+            return
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+def _copy_result(cached: "SearchResult", started: float) -> "SearchResult":
+    import copy
+
+    result = copy.deepcopy(cached)
+    result.took_ms = _ms(started)
+    return result
+
+
 class _Searchers(threading.local):
     searcher = None
     generation: tuple | None = None
@@ -169,6 +207,9 @@ class SearchEngine:
         self._local = _Searchers()
         self._suggesters: dict[tuple, Suggester] = {}
         self._lock = threading.Lock()
+        # Recent results (per process, shared by its threads), keyed by the request and
+        # the index generation/counts, so a commit or a rebuild's swap invalidates them.
+        self._results = _ResultCache(RESULT_CACHE_SIZE)
 
     # -- index access -----------------------------------------------------------
 
@@ -224,7 +265,7 @@ class SearchEngine:
                 self._suggesters.clear()
                 sug = Suggester(s.reader())
                 self._suggesters[gen] = sug
-        return sug
+        return sug.bound(s.reader())
 
     # -- searching --------------------------------------------------------------
 
@@ -257,6 +298,10 @@ class SearchEngine:
         req = self.validate(req)
         parsed = self.parse(req.q)
         s = self.searcher()
+        cache_key = self._result_key(req, s)
+        cached = self._results.get(cache_key)
+        if cached is not None:
+            return _copy_result(cached, started)
         result = SearchResult(query=req.q, total=0, page=req.page, per_page=req.per_page,
                               took_ms=0.0, hits=[], notes=list(parsed.notes))
         filt = self._filter(req)
@@ -332,7 +377,16 @@ class SearchEngine:
         if req.debug:
             result.explain = self.explain(parsed, used, req, filt, trace=trace)
         result.took_ms = _ms(started)
+        if not result.partial:
+            self._results.put(cache_key, result)
         return result
+
+    def _result_key(self, req: SearchRequest, s) -> tuple:
+        """A search's identity: the request and the index state it ran against."""
+        reader = s.reader()
+        return (self._local.generation, reader.doc_count_all(), reader.doc_count(), req.q, req.page,
+                req.per_page, tuple(req.outlet), tuple(req.category), req.date_from, req.date_to,
+                req.sort, req.facets, req.debug)
 
     def _run(self, s, q, filt, limit: int, req: SearchRequest):
         """Collect up to ``limit`` hits (with facet groups), bounded by the time limit.
