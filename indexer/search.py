@@ -319,15 +319,6 @@ class SearchEngine:
         res, partial = self._run(s, strict, filt, window, req)
         used = strict
         fuzzy: dict[str, list[str]] = {}
-        if 0 < len(res) < 3 and len(parsed.positive_syllables) >= 5:
-            # A typo may spell another real syllable ("mui" for "mùa"): when few articles
-            # have every word of a long query, those missing one word compete too.
-            wide = self._retrieval_query(parsed, s, require_all=False, all_but_one=True)
-            res2, partial2 = self._run(s, wide, filt, window, req)
-            if len(res2) > len(res):
-                res, partial, used = res2, partial2, wide
-                trace["stage"] = "all words (few articles) and all but one word"
-                result.notes.append("few articles have every word; also showing articles missing one")
         if len(res) == 0 and parsed.positive_syllables:
             # Fuzzy fallback: a syllable no article contains (a typo) may also be any
             # indexed syllable one letter away; tone marks never count (folded terms).
