@@ -76,9 +76,25 @@ def run_wrk(url: str, script: Path, conns: int, duration: int) -> dict:
     return res
 
 
-def worker_rss_mb(master: int) -> list[float]:
-    out = subprocess.run(["ps", "--ppid", str(master), "-o", "pid=,rss="], capture_output=True, text=True).stdout
-    return [int(line.split()[1]) / 1024 for line in out.splitlines() if line.strip()]
+def worker_rss_mb(master: int) -> list[dict]:
+    """Per gunicorn worker: RSS, PSS, private and anonymous memory (MB), from smaps_rollup.
+
+    RSS counts the index's memory-mapped segment pages, which are page cache shared by
+    every worker (and reclaimable); ``anon`` is the worker's own heap."""
+    out = subprocess.run(["ps", "--ppid", str(master), "-o", "pid="], capture_output=True, text=True).stdout
+    res = []
+    for pid in out.split():
+        mem = {}
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+                k, v = line.split(":")
+                mem[k] = int(v.split()[0]) / 1024
+        except OSError:
+            continue
+        res.append({"rss": round(mem.get("Rss", 0)), "pss": round(mem.get("Pss", 0)),
+                    "private": round(mem.get("Private_Clean", 0) + mem.get("Private_Dirty", 0)),
+                    "anon": round(mem.get("Anonymous", 0))})
+    return res
 
 
 def main() -> None:
@@ -129,9 +145,10 @@ def main() -> None:
         rss = worker_rss_mb(server.pid)
         print(table(rows, [f"serve, {args.size}, {args.workers} gunicorn workers, wrk {args.duration} s",
                            "connections", "requests/s", "p50 ms", "p99 ms", "non-2xx"]))
-        print("worker RSS MB:", ", ".join(f"{x:.0f}" for x in rss))
+        print("worker memory MB:", "; ".join(f"RSS {x['rss']}, PSS {x['pss']}, private {x['private']}, "
+                                             f"anonymous {x['anon']}" for x in rss))
         out = {"size": args.size, "workers": args.workers, "duration": args.duration,
-               "worker_rss_mb": [round(x) for x in rss],
+               "worker_memory_mb": rss,
                "results": {k: {kk: vv for kk, vv in v.items() if kk != "raw"} for k, v in results.items()}}
         print("saved", save_result(args.workdir, f"serve-{args.size}", out))
     finally:
