@@ -319,6 +319,15 @@ class SearchEngine:
         res, partial = self._run(s, strict, filt, window, req)
         used = strict
         fuzzy: dict[str, list[str]] = {}
+        if 0 < len(res) < 3 and 5 <= len(parsed.positive_syllables) <= 16:
+            # A typo may spell another real syllable ("mui" for "mùa"): when few articles
+            # have every word of a long query, those missing one word compete too.
+            wide = self._retrieval_query(parsed, s, require_all=False, all_but_one=True)
+            res2, partial2 = self._run(s, wide, filt, window, req)
+            if len(res2) > len(res):
+                res, partial, used = res2, partial2, wide
+                trace["stage"] = "all words (few articles) and all but one word"
+                result.notes.append("few articles have every word; also showing articles missing one")
         if len(res) == 0 and parsed.positive_syllables:
             # Fuzzy fallback: a syllable no article contains (a typo) may also be any
             # indexed syllable one letter away; tone marks never count (folded terms).
@@ -485,8 +494,11 @@ class SearchEngine:
             positive = wq.And(clauses) if len(clauses) > 1 else clauses[0]
         else:
             # "Most of the words": at least half of them (documents with more rank first).
-            least = len(clauses) - 1 if all_but_one else len(clauses) // 2
-            positive = wq.Or(clauses, minmatch=max(1, least)) if len(clauses) > 1 else clauses[0]
+            if all_but_one and len(clauses) > 2:
+                # Whoosh's Or(minmatch=) is not implemented: spell "all but one" out.
+                positive = wq.Or([wq.And(clauses[:i] + clauses[i + 1:]) for i in range(len(clauses))])
+            else:
+                positive = wq.Or(clauses, minmatch=max(1, len(clauses) // 2)) if len(clauses) > 1 else clauses[0]
         negatives = []
         for part in parsed.negative:
             special = self._part_query(part, s)
