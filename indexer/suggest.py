@@ -17,15 +17,31 @@ from .querylang import ParsedQuery
 __all__ = ["Suggester"]
 
 
-class Suggester:
-    """Vocabulary maps built lazily from one index reader."""
+class _Vocabulary:
+    """The maps of one index generation: plain data, shared by every thread's Suggester."""
 
-    def __init__(self, reader):
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.syllables: dict[str, tuple[str, int]] | None = None
+        self.words: dict[str, tuple[str, int]] | None = None
+        self.word_keys: list[str] | None = None
+
+
+class Suggester:
+    """Vocabulary maps built lazily from an index reader.
+
+    Readers belong to one thread's searcher (and are closed when it refreshes), so a
+    Suggester is bound to the calling thread's reader with :meth:`bound`; the maps,
+    being plain data, are shared.
+    """
+
+    def __init__(self, reader, vocabulary: _Vocabulary | None = None):
         self.reader = reader
-        self._lock = threading.Lock()
-        self._syllables: dict[str, tuple[str, int]] | None = None
-        self._words: dict[str, tuple[str, int]] | None = None
-        self._word_keys: list[str] | None = None
+        self._vocab = vocabulary or _Vocabulary()
+
+    def bound(self, reader) -> "Suggester":
+        """The same vocabulary, reading postings through ``reader``."""
+        return self if reader is self.reader else Suggester(reader, self._vocab)
 
     def _best_forms(self, fieldnames: tuple[str, ...]) -> dict[str, tuple[str, int]]:
         best: dict[str, tuple[str, int]] = {}
@@ -40,12 +56,14 @@ class Suggester:
         return best
 
     def _maps(self):
-        with self._lock:
-            if self._syllables is None:
-                self._syllables = self._best_forms(("title_x", "body_x"))
-                self._words = self._best_forms(("words",))
-                self._word_keys = sorted(self._words)
-        return self._syllables, self._words
+        v = self._vocab
+        with v.lock:
+            if v.syllables is None:
+                words = self._best_forms(("words",))
+                v.word_keys = sorted(words)
+                v.words = words
+                v.syllables = self._best_forms(("title_x", "body_x"))
+        return v.syllables, v.words
 
     def complete_words(self, folded_prefix: str, limit: int = 3) -> list[str]:
         """Frequent indexed words (pyvi compounds) starting with ``folded_prefix``."""
@@ -53,7 +71,7 @@ class Suggester:
         key = folded_prefix.strip().replace(" ", "_")
         if len(key) < 2:
             return []
-        keys = self._word_keys or []
+        keys = self._vocab.word_keys or []
         i = bisect.bisect_left(keys, key)
         found = []
         while i < len(keys) and keys[i].startswith(key) and len(found) < 2000:
