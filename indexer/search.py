@@ -315,7 +315,7 @@ class SearchEngine:
         trace: dict[str, Any] = {"stage": "all words"}
         strict = self._retrieval_query(parsed, s, require_all=True)
         wanted = req.page * req.per_page
-        window = max(self.config.search.rescore_window, wanted) if req.sort == "relevance" else wanted
+        window = max(self._rescore_window(parsed), wanted) if req.sort == "relevance" else wanted
         res, partial = self._run(s, strict, filt, window, req)
         used = strict
         fuzzy: dict[str, list[str]] = {}
@@ -519,6 +519,19 @@ class SearchEngine:
             return wq.AndNot(positive, wq.Or(negatives))
         return positive
 
+    def _rescore_window(self, parsed: ParsedQuery) -> int:
+        """Candidates re-scored: more for a short query typed with diacritics.
+
+        "công đoàn" matches every article with "công" and "đoàn" anywhere; those with the
+        two words together, exactly as typed, may rank beyond the usual window by BM25.
+        Short queries are cheap to re-score, so they get four times as many candidates.
+        """
+        window = self.config.search.rescore_window
+        syls = parsed.positive_syllables
+        if len(syls) <= 3 and any(x.exact != x.fold for x in syls):
+            return 4 * window
+        return window
+
     def _rank(self, s, res, parsed: ParsedQuery, req: SearchRequest,
               fuzzy: dict[str, list[str]] | None = None) -> list[tuple[int, float]]:
         """Re-score the candidates (relevance sort) or keep the collector's order."""
@@ -527,7 +540,7 @@ class SearchEngine:
             return docs
         from .rescore import rescore
 
-        window = self.config.search.rescore_window
+        window = self._rescore_window(parsed)
         head = rescore(s, docs[:window], parsed, fuzzy)
         return head + docs[window:]
 
