@@ -786,17 +786,25 @@ def _facet_columns(s) -> dict[str, tuple[list, list[int]]]:
             values: list = []
             number: dict = {}
             ids: list[int] = []
-            try:
-                column = reader.column_reader(name) if reader.has_column(name) else None
-            except Exception:
-                column = None
-            if column is not None:
+            # Segment by segment: a segment where no document has the field (e.g. no
+            # dates) has no column at all, and its documents count as "no value".
+            for sub, offset in reader.leaf_readers():
+                del ids[offset:]
+                ids.extend([-1] * (offset - len(ids)))
+                try:
+                    column = sub.column_reader(name) if sub.has_column(name) else None
+                except Exception:
+                    column = None
+                if column is None:
+                    ids.extend([-1] * sub.doc_count_all())
+                    continue
                 for v in column:
                     n = number.get(v)
                     if n is None:
                         n = number[v] = len(values)
                         values.append(v.decode("utf-8") if isinstance(v, bytes) else v)
                     ids.append(n)
+            ids.extend([-1] * (reader.doc_count_all() - len(ids)))
             cols[name] = (values, ids)
         s._vn_facet_columns = cols
     return cols
@@ -814,7 +822,7 @@ def _facets(s, res) -> dict[str, list[tuple[str, int]]]:
             out[name] = []
             continue
         counts = Counter(map(ids.__getitem__, docs))
-        out[name] = _facet_counts_sorted(name, [(values[n], c) for n, c in counts.items()])
+        out[name] = _facet_counts_sorted(name, [(values[n], c) for n, c in counts.items() if n >= 0])
     return out
 
 
