@@ -37,7 +37,7 @@ __all__ = [
 
 # Bump when the token streams for a given normalised text change: the token cache is
 # keyed by (version, text hash), so a bump makes a rebuild re-run pyvi.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 # A syllable: a run of letters/digits (underscore excluded, it is pyvi's joiner).
 _PIECE = re.compile(r"[^\W_]+|[^\w\s]|_")
@@ -120,6 +120,8 @@ def segment_words(pieces: list[str]) -> list[bool]:
             labels[i] == "I_W"
             and cur not in _PUNCT
             and prev not in _PUNCT
+            and cur[0].isalnum()  # symbols outside ASCII punctuation ("¡", "…") never join
+            and prev[0].isalnum()
             and not cur[0].isdigit()
             and not prev[0].isdigit()
             and not (cur[0].istitle() and not prev[0].istitle())
