@@ -171,6 +171,9 @@ class PoliteClient:
             except FetchError:
                 self._done(url)
                 raise
+            except httpx.DecodingError as exc:  # e.g. "Content-Encoding: gzip" on a plain body
+                self._done(url)
+                raise FetchError(f"undecodable response body: {exc}") from None
             except httpx.TimeoutException:
                 last_problem = f"timed out after {self.config.timeout:g} s"
             except httpx.TransportError as exc:

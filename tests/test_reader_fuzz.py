@@ -421,9 +421,6 @@ def test_fetch_run_survives_a_hostile_site(tmp_path):
     assert not any("passwd" in p for p in paths)
 
 
-@pytest.mark.xfail(reason="indexer/httpclient.py catches httpx.TransportError but not httpx.DecodingError: "
-                          "a page claiming Content-Encoding: gzip with a plain body stops the whole fetch run "
-                          "(fix: also catch httpx.DecodingError in PoliteClient._get_once)", strict=False)
 def test_fetch_survives_a_lying_content_encoding(tmp_path):
     try:
         from tests.conftest import make_config
