@@ -140,13 +140,9 @@ class Fetcher:
         if result.status == 304:
             self._unchanged(_norm(url), result)
             return
-        if result.status != 200:
-            yield self._fail(url, f"HTTP {result.status}")
-            return
-        try:
-            body = maybe_gunzip(result.content, self.fc.max_bytes)
-        except DiscoverError as exc:
-            yield self._fail(url, str(exc))
+        body = self._body(url, result)
+        if isinstance(body, ReadFailure):
+            yield body
             return
         kind = sniff_kind(result.final_url, result.content_type, body)
         if kind == "feed":
@@ -159,6 +155,15 @@ class Fetcher:
         else:
             self.seen.add(_norm(url))
             yield from self._page(_norm(url), result, None)
+
+    def _body(self, url: str, result: HttpResult) -> bytes | ReadFailure:
+        """The body of a 200 answer, gunzipped within the size cap, or the reason it is unusable."""
+        if result.status != 200:
+            return self._fail(url, f"HTTP {result.status}")
+        try:
+            return maybe_gunzip(result.content, self.fc.max_bytes)
+        except DiscoverError as exc:
+            return self._fail(url, str(exc))
 
     def _from_robots(self, url: str) -> Iterator[Article | ReadFailure]:
         sitemaps = self.robots.sitemaps(url)
@@ -203,13 +208,9 @@ class Fetcher:
             if result is not None:
                 yield result
             return
-        if result.status != 200:
-            yield self._fail(url, f"HTTP {result.status}")
-            return
-        try:
-            body = maybe_gunzip(result.content, self.fc.max_bytes)
-        except DiscoverError as exc:
-            yield self._fail(url, str(exc))
+        body = self._body(url, result)
+        if isinstance(body, ReadFailure):
+            yield body
             return
         yield from self._sitemap_doc(url, body, result.final_url, budget, depth)
 
