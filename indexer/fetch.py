@@ -6,8 +6,13 @@ home page's feed links) or an article page; the kind is sniffed from the respons
 Article pages are stored raw in the page store (:mod:`indexer.rawstore`) before they
 are extracted, so :func:`iter_stored_articles` can rebuild an index offline, and
 their ETag/Last-Modified make the next run's requests conditional (304 = unchanged,
-nothing re-downloaded or re-yielded). robots.txt is obeyed for every request,
-redirect targets included.
+nothing re-downloaded or re-yielded). Feeds and sitemaps are asked for conditionally
+too: a 304 means the listing is not parsed and none of its articles is requested
+(a sitemap index's sitemaps are still visited, each conditionally). A listing's
+validators are kept only when every article it listed was handled (none failed, none
+cut off by ``fetch.max_items``), so a partial run never hides articles from the next.
+Feeds are checked for size, nesting depth and tag count before feedparser sees them.
+robots.txt is obeyed for every request, redirect targets included.
 
 Entry points, from highest level:
 
@@ -32,14 +37,15 @@ from .discover import (DiscoverError, FeedItem, feed_links_in_html, is_site_root
 from .documents import Article, ReadFailure
 from .extract import ExtractError, extract_article
 from .httpclient import FetchError, HttpResult, PoliteClient
-from .rawstore import RawStore
+from .rawstore import RawStore, StoredListing
 from .robots import RobotsCache, RobotsDisallowed
 
 __all__ = ["FetchSummary", "ProgressFn", "fetch", "fetch_articles", "fetch_and_index", "iter_stored_articles",
            "run_fetch", "Fetcher"]
 
-# progress(event, info): "listing" (url of a feed/sitemap read), "fetched" (url),
-# "unchanged" (url), "skipped" (url: reason), "failed" (ReadFailure).
+# progress(event, info): "listing" (url of a feed/sitemap read), "listing-unchanged" (url of a
+# feed/sitemap answered 304), "fetched" (url), "unchanged" (url), "skipped" (url: reason),
+# "failed" (ReadFailure).
 ProgressFn = Callable[[str, object], None]
 
 MAX_SITEMAP_DEPTH = 3
@@ -54,13 +60,16 @@ class FetchSummary:
     failed: int = 0
     skipped: int = 0  # refused by robots.txt
     extracted: int = 0  # articles extracted from fetched pages
+    listings: int = 0  # feeds and sitemaps downloaded and parsed
+    listings_unchanged: int = 0  # feeds and sitemaps answered 304: not parsed, their articles not asked for
     failures: list[str] = field(default_factory=list)  # "url: reason"
     skipped_urls: list[str] = field(default_factory=list)  # "url: reason"
     articles: list[Article] = field(default_factory=list)  # filled by fetch() only
 
     def line(self) -> str:
         return (f"fetched {self.fetched}, unchanged {self.unchanged}, skipped {self.skipped} (robots.txt), "
-                f"failed {self.failed}, articles {self.extracted}")
+                f"failed {self.failed}, articles {self.extracted}; "
+                f"feeds/sitemaps read {self.listings}, unchanged {self.listings_unchanged}")
 
 
 def _norm(url: str) -> str:
@@ -132,13 +141,18 @@ class Fetcher:
         if is_site_root(url):
             yield from self._site(url)
             return
-        result = self._get(url, headers=self.store.validators(_norm(url)))
+        listing = self.store.listing(_norm(url))
+        result = self._get(url, headers=listing.validators if listing else self.store.validators(_norm(url)))
         if not isinstance(result, HttpResult):
             if result is not None:
                 yield result
             return
         if result.status == 304:
-            self._unchanged(_norm(url), result)
+            if listing is not None:
+                self._sitemaps_seen.add(url)
+                yield from self._listing_unchanged(url, listing, result, [self.fc.max_items], 0)
+            else:
+                self._unchanged(_norm(url), result)
             return
         body = self._body(url, result)
         if isinstance(body, ReadFailure):
@@ -146,10 +160,10 @@ class Fetcher:
             return
         kind = sniff_kind(result.final_url, result.content_type, body)
         if kind == "feed":
-            yield from self._feed(url, body, result.final_url)
+            yield from self._feed(url, body, result)
         elif kind == "sitemap":
             self._sitemaps_seen.add(url)
-            yield from self._sitemap_doc(url, body, result.final_url, [self.fc.max_items], 0)
+            yield from self._sitemap_doc(url, body, result, [self.fc.max_items], 0)
         elif kind == "robots":
             yield from self._from_robots(url)
         else:
@@ -190,42 +204,79 @@ class Fetcher:
             return
         yield from self._source(feeds[0])
 
-    def _feed(self, url: str, body: bytes, base: str) -> Iterator[Article | ReadFailure]:
+    # ------------------------------------------------------------------ listings (feeds, sitemaps)
+
+    def _remember(self, url: str, result: HttpResult, complete: bool, children: list[str] | None = None) -> None:
+        """Keep a listing's validators for the next run only if all it listed was handled."""
+        if complete:
+            self.store.put_listing(_norm(url), result.headers, result.fetched_at, children)
+        else:
+            self.store.forget_listing(_norm(url))
+
+    def _listing_unchanged(self, url: str, listing: StoredListing, result: HttpResult, budget: list[int],
+                           depth: int) -> Iterator[Article | ReadFailure]:
+        """A feed or sitemap answered 304: nothing to parse; a sitemap index's sitemaps are still visited."""
+        self.summary.listings_unchanged += 1
+        self.store.touch_listing(_norm(url), result.fetched_at)
+        self.notify("listing-unchanged", url)
+        if listing.children is None:
+            return
+        if depth >= MAX_SITEMAP_DEPTH:
+            yield self._fail(url, f"sitemap index nested deeper than {MAX_SITEMAP_DEPTH} levels")
+            return
+        for child in listing.children:
+            if budget[0] <= 0:
+                break
+            yield from self._sitemap(child, budget, depth + 1)
+
+    def _feed(self, url: str, body: bytes, result: HttpResult) -> Iterator[Article | ReadFailure]:
         try:
-            items = parse_feed(body, base)
+            items = parse_feed(body, result.final_url, max_bytes=self.fc.max_bytes)
         except DiscoverError as exc:
+            self.store.forget_listing(_norm(url))
             yield self._fail(url, str(exc))
             return
+        self.summary.listings += 1
         self.notify("listing", url)
+        failed = self.summary.failed
         yield from self._items(items[: self.fc.max_items])
+        self._remember(url, result, len(items) <= self.fc.max_items and self.summary.failed == failed)
 
     def _sitemap(self, url: str, budget: list[int], depth: int) -> Iterator[Article | ReadFailure]:
         if url in self._sitemaps_seen or budget[0] <= 0:
             return
         self._sitemaps_seen.add(url)
-        result = self._get(url)
+        listing = self.store.listing(_norm(url))
+        result = self._get(url, headers=listing.validators if listing else None)
         if not isinstance(result, HttpResult):
             if result is not None:
                 yield result
+            return
+        if result.status == 304 and listing is not None:
+            yield from self._listing_unchanged(url, listing, result, budget, depth)
             return
         body = self._body(url, result)
         if isinstance(body, ReadFailure):
             yield body
             return
-        yield from self._sitemap_doc(url, body, result.final_url, budget, depth)
+        yield from self._sitemap_doc(url, body, result, budget, depth)
 
-    def _sitemap_doc(self, url: str, body: bytes, base: str, budget: list[int],
+    def _sitemap_doc(self, url: str, body: bytes, result: HttpResult, budget: list[int],
                      depth: int) -> Iterator[Article | ReadFailure]:
         try:
-            kind, entries = parse_sitemap(body, base)
+            kind, entries = parse_sitemap(body, result.final_url)
         except DiscoverError as exc:
+            self.store.forget_listing(_norm(url))
             yield self._fail(url, str(exc))
             return
+        self.summary.listings += 1
         self.notify("listing", url)
         if kind == "sitemapindex":
             if depth >= MAX_SITEMAP_DEPTH:
                 yield self._fail(url, f"sitemap index nested deeper than {MAX_SITEMAP_DEPTH} levels")
                 return
+            # Its sitemaps are visited even when it is unchanged, so it can be remembered now.
+            self._remember(url, result, True, [entry.url for entry in entries])
             for entry in entries:
                 if budget[0] <= 0:
                     break
@@ -233,7 +284,9 @@ class Fetcher:
             return
         take = entries[: max(budget[0], 0)]
         budget[0] -= len(take)
+        failed = self.summary.failed
         yield from self._items(take)
+        self._remember(url, result, len(take) == len(entries) and self.summary.failed == failed)
 
     # ------------------------------------------------------------------ pages
 

@@ -15,8 +15,9 @@ Usage in a test module (fixtures cannot come from conftest here)::
 A route is a callable ``(Request) -> Reply``; helpers below build the common ones
 (static bodies, ETag/304 handling, sequences such as 429-then-200, redirects, slow
 and oversized bodies). Every request is recorded with its path, headers and arrival
-time, so tests can check the User-Agent, conditional headers, delays between two
-requests and that a disallowed path was never asked for.
+time (and the status it was answered with), so tests can check the User-Agent,
+conditional headers and 304s, delays between two requests and that a disallowed path
+was never asked for.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-__all__ = ["LocalServer", "Request", "Reply", "static", "file_route", "etag_page", "sequence", "redirect",
-           "slow", "oversize", "not_found", "gzipped", "DATA"]
+__all__ = ["LocalServer", "Request", "Reply", "static", "file_route", "etag_page", "conditional", "sequence",
+           "redirect", "slow", "oversize", "not_found", "gzipped", "DATA"]
 
 DATA = Path(__file__).parent / "data"
 
@@ -40,6 +41,7 @@ class Request:
     path: str
     headers: dict[str, str]  # lower-case names
     time: float  # time.monotonic() on arrival
+    status: int = 0  # the status it was answered with (0 until answered)
 
 
 @dataclass(slots=True)
@@ -82,6 +84,26 @@ def etag_page(body: bytes, etag: str, content_type: str = "text/html; charset=ut
     return route
 
 
+def conditional(body: bytes, content_type: str, *, etag: str | None = None,
+                last_modified: str | None = None) -> Route:
+    """200 with whichever validators are given; 304 when the request's matching one agrees.
+
+    A listing with only ``Last-Modified`` (no ETag) is common for feeds and sitemaps.
+    """
+    def route(req: Request) -> Reply:
+        if etag is not None and req.headers.get("if-none-match") == etag:
+            return Reply(304, b"", {"ETag": etag})
+        if etag is None and last_modified is not None and req.headers.get("if-modified-since") == last_modified:
+            return Reply(304, b"", {"Last-Modified": last_modified})
+        headers = {"Content-Type": content_type}
+        if etag is not None:
+            headers["ETag"] = etag
+        if last_modified is not None:
+            headers["Last-Modified"] = last_modified
+        return Reply(200, body, headers)
+    return route
+
+
 def sequence(*replies: Reply) -> Route:
     """Reply with each in turn; the last one repeats."""
     state = {"i": 0}
@@ -119,6 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner.record(req)
         route = owner.routes.get(self.path.split("#", 1)[0]) or owner.routes.get(self.path.split("?", 1)[0])
         reply = route(req) if route else not_found(req)
+        req.status = reply.status
         try:
             self.send_response(reply.status)
             for k, v in reply.headers.items():

@@ -13,16 +13,18 @@ import httpx
 import pytest
 
 from indexer.config import Config
-from indexer.discover import parse_feed, parse_sitemap, sniff_kind
+from indexer.discover import DiscoverError, check_feed_shape, parse_feed, parse_sitemap, sniff_kind
 from indexer.documents import Article, ReadFailure
 from indexer.fetch import FetchSummary, fetch, fetch_articles, iter_stored_articles
 from indexer.httpclient import PoliteClient, retry_after_seconds
 from indexer.rawstore import RawStore
 
 try:
-    from tests.httpserver import DATA, LocalServer, Reply, etag_page, gzipped, oversize, redirect, sequence, slow, static
+    from tests.httpserver import (DATA, LocalServer, Reply, conditional, etag_page, gzipped, oversize, redirect,
+                                  sequence, slow, static)
 except ImportError:  # tests/ itself on sys.path (pytest's default rootdir-less import mode)
-    from httpserver import DATA, LocalServer, Reply, etag_page, gzipped, oversize, redirect, sequence, slow, static
+    from httpserver import (DATA, LocalServer, Reply, conditional, etag_page, gzipped, oversize, redirect, sequence,
+                            slow, static)
 
 FEEDS = sorted((DATA / "feeds").glob("*.xml"))
 HTML = DATA / "html"
@@ -72,14 +74,31 @@ def vne_page(title: str, lead: str, url: str) -> bytes:
 <article class="fck_detail"><p class="Normal">{lead}</p></article></body></html>""".encode()
 
 
-def serve_feed(server: LocalServer, feed: Path, route: str = "/rss/tin-moi-nhat.rss") -> list:
+def serve_feed(server: LocalServer, feed: Path, route: str = "/rss/tin-moi-nhat.rss", *,
+               etag: str | None = None, last_modified: str | None = None) -> list:
+    """Serve a real feed and a page per item; with ``etag``/``last_modified`` the feed (and,
+    with ETags of their own, its pages) answer conditional requests with 304."""
     xml = localize(feed.read_bytes(), server.base)
-    server.route(route, static(xml, "application/rss+xml; charset=utf-8"))
+    if etag or last_modified:
+        server.route(route, conditional(xml, "application/rss+xml; charset=utf-8", etag=etag,
+                                        last_modified=last_modified))
+    else:
+        server.route(route, static(xml, "application/rss+xml; charset=utf-8"))
     original = parse_feed(feed.read_bytes(), "https://vnexpress.net/")
-    for item, local in zip(original, parse_feed(xml, server.base)):
+    for n, (item, local) in enumerate(zip(original, parse_feed(xml, server.base))):
         path = local.url[len(server.base):]
-        server.route(path, static(vne_page(item.title, item.title, item.url), "text/html; charset=utf-8"))
+        body = vne_page(item.title, item.title, item.url)
+        if etag or last_modified:
+            server.route(path, conditional(body, "text/html; charset=utf-8", etag=f'"page-{n}"'))
+        else:
+            server.route(path, static(body, "text/html; charset=utf-8"))
     return original
+
+
+def item_paths(server: LocalServer, feed: Path) -> list[str]:
+    """The local paths of a served feed's items, in feed order."""
+    xml = localize(feed.read_bytes(), server.base)
+    return [i.url[len(server.base):] for i in parse_feed(xml, server.base)]
 
 
 @pytest.mark.parametrize("feed", FEEDS, ids=lambda p: p.stem)
@@ -270,6 +289,162 @@ def test_changed_page_is_fetched_again(server, config):
     server.route("/etag.html", etag_page(page("laodong"), '"v2"'))
     again = fetch([server.url("/etag.html")], config)
     assert again.fetched == 1 and again.articles[0].title == expected("laodong")["title"]
+
+
+# ------------------------------------------------------------------ conditional feeds and sitemaps
+
+LISTING_DATE = "Wed, 26 Jul 2017 12:45:00 GMT"
+
+
+def serve_conditional_sitemap(server: LocalServer, path: str = "/sitemap-news.xml") -> list[str]:
+    """A sitemap of outlet pages answering 304 on If-Modified-Since (it sends no ETag)."""
+    pages = {"/s/tuoitre.htm": "tuoitre", "/s/dantri.htm": "dantri"}
+    for n, (p, name) in enumerate(pages.items()):
+        server.route(p, conditional(page(name), "text/html; charset=utf-8", etag=f'"s{n}"'))
+    server.route(path, conditional(sitemap_xml([server.url(p) for p in pages]), "application/xml",
+                                   last_modified=LISTING_DATE))
+    return list(pages)
+
+
+def test_feed_and_sitemap_are_conditional_and_a_304_lists_nothing(server, config):
+    serve_feed(server, FEEDS[0], etag='"feed-v1"', last_modified=LISTING_DATE)
+    paths = item_paths(server, FEEDS[0])
+    sitemap_pages = serve_conditional_sitemap(server)
+    config = make_config(Path(config.base_dir), delay=0.0)
+    urls = [server.url("/rss/tin-moi-nhat.rss"), server.url("/sitemap-news.xml")]
+    first = fetch(urls, config)
+    assert first.failed == 0, first.failures
+    assert first.fetched == 27 and first.listings == 2 and first.listings_unchanged == 0
+    n_article_requests = sum(len(server.requests_to(p)) for p in paths + sitemap_pages)
+    assert n_article_requests == 27
+
+    second = fetch(urls, config)
+    assert second.failed == 0, second.failures
+    assert second.listings_unchanged == 2 and second.listings == 0
+    assert second.fetched == 0 and second.unchanged == 0 and second.articles == []
+    assert "feeds/sitemaps read 0, unchanged 2" in second.line()
+    feed_req = server.requests_to("/rss/tin-moi-nhat.rss")[-1]
+    assert feed_req.headers["if-none-match"] == '"feed-v1"' and feed_req.status == 304
+    assert feed_req.headers["if-modified-since"] == LISTING_DATE
+    sitemap_req = server.requests_to("/sitemap-news.xml")[-1]
+    assert sitemap_req.headers["if-modified-since"] == LISTING_DATE and sitemap_req.status == 304
+    assert "if-none-match" not in sitemap_req.headers
+    # No article was asked for again, not even conditionally.
+    assert sum(len(server.requests_to(p)) for p in paths + sitemap_pages) == n_article_requests
+
+
+def test_changed_feed_is_parsed_again_and_its_pages_asked_conditionally(server, tmp_path):
+    config = make_config(tmp_path, delay=0.0)
+    serve_feed(server, FEEDS[0], etag='"feed-v1"')
+    fetch([server.url("/rss/tin-moi-nhat.rss")], config)
+    serve_feed(server, FEEDS[0], etag='"feed-v2"')  # same items, new validator
+    again = fetch([server.url("/rss/tin-moi-nhat.rss")], config)
+    assert again.listings == 1 and again.listings_unchanged == 0
+    assert again.fetched == 0 and again.unchanged == 25
+    assert server.requests_to("/rss/tin-moi-nhat.rss")[-1].status == 200
+    third = fetch([server.url("/rss/tin-moi-nhat.rss")], config)
+    assert third.listings_unchanged == 1 and third.unchanged == 0
+
+
+def test_feed_with_a_failed_article_is_not_remembered(server, tmp_path):
+    """A 304 must not hide an article that failed: the feed is read in full again next time."""
+    config = make_config(tmp_path, delay=0.0, retries=0)
+    serve_feed(server, FEEDS[1], etag='"feed-v1"')
+    broken = item_paths(server, FEEDS[1])[1]
+    server.route(broken, lambda req: Reply(503, b"down"))
+    first = fetch([server.url("/rss/tin-moi-nhat.rss")], config)
+    assert first.failed == 1 and first.fetched == 24
+    serve_feed(server, FEEDS[1], etag='"feed-v1"')  # the page is back
+    second = fetch([server.url("/rss/tin-moi-nhat.rss")], config)
+    assert second.listings == 1 and second.listings_unchanged == 0
+    assert "if-none-match" not in server.requests_to("/rss/tin-moi-nhat.rss")[-1].headers
+    assert second.fetched == 1 and second.unchanged == 24 and second.failed == 0
+    assert fetch([server.url("/rss/tin-moi-nhat.rss")], config).listings_unchanged == 1
+
+
+def test_feed_cut_off_by_max_items_is_not_remembered(server, tmp_path):
+    serve_feed(server, FEEDS[2], etag='"feed-v1"')
+    fetch([server.url("/rss/tin-moi-nhat.rss")], make_config(tmp_path, max_items=2))
+    more = fetch([server.url("/rss/tin-moi-nhat.rss")], make_config(tmp_path, max_items=4))
+    assert more.listings == 1 and more.unchanged == 2 and more.fetched == 2
+
+
+def test_unchanged_sitemap_index_still_visits_its_sitemaps(server, config):
+    serve_conditional_sitemap(server, "/sitemap-a.xml")
+    server.route("/sitemap_index.xml", conditional(sitemap_index([server.url("/sitemap-a.xml")]),
+                                                   "application/xml", etag='"idx-1"'))
+    server.route("/robots.txt", static(f"User-agent: *\nSitemap: {server.url('/sitemap_index.xml')}\n",
+                                       "text/plain"))
+    first = fetch([server.url("/")], config)
+    assert first.fetched == 2 and first.listings == 2
+    # The sitemap changes under an unchanged index: the new article is found.
+    server.route("/s/thanhnien.htm", static(page("thanhnien")))
+    server.route("/sitemap-a.xml", conditional(
+        sitemap_xml([server.url("/s/tuoitre.htm"), server.url("/s/dantri.htm"), server.url("/s/thanhnien.htm")]),
+        "application/xml", last_modified="Thu, 27 Jul 2017 08:00:00 GMT"))
+    second = fetch([server.url("/")], config)
+    assert server.requests_to("/sitemap_index.xml")[-1].status == 304
+    assert second.listings_unchanged == 1 and second.listings == 1
+    assert second.fetched == 1 and second.unchanged == 2
+    assert [a.title for a in second.articles] == [expected("thanhnien")["title"]]
+    third = fetch([server.url("/")], config)
+    assert third.listings_unchanged == 2 and third.fetched == third.unchanged == 0
+
+
+# ------------------------------------------------------------------ pathological feeds
+
+DEEP_FEED = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>t</title>'
+             b"<link>http://127.0.0.1/x.html</link>" + b"<x>" * 200_000)
+
+
+def test_deeply_nested_feed_is_refused_quickly_and_others_still_work(server, tmp_path):
+    """200,000 nested tags cost feedparser seconds; the shape check refuses them in milliseconds."""
+    server.route("/rss/deep.rss", static(DEEP_FEED, "application/rss+xml"))
+    serve_feed(server, FEEDS[0])
+    started = time.monotonic()
+    summary = fetch([server.url("/rss/deep.rss"), server.url("/rss/tin-moi-nhat.rss")],
+                    make_config(tmp_path, max_items=2))
+    assert time.monotonic() - started < 3.0
+    assert summary.failed == 1 and summary.fetched == 2 and summary.listings == 1
+    assert summary.failures[0].startswith(server.url("/rss/deep.rss") + ": ")
+    assert "nested deeper than 100 levels" in summary.failures[0]
+
+
+def test_feed_shape_check():
+    for feed in FEEDS:
+        check_feed_shape(feed.read_bytes())  # real feeds pass
+    head = b'<?xml version="1.0"?><rss version="2.0"><channel>'
+    # Sloppy but real-world: unescaped HTML with void elements, HTML in CDATA and comments.
+    check_feed_shape(head + b"<item><description><p>a" + b"<br>" * 500 + b"</description></item>"
+                     + b"<!--" + b"<x>" * 500 + b"-->" + b"<![CDATA[" + b"<x>" * 500 + b"]]></channel></rss>")
+    check_feed_shape(head + b"<b>" * 98)  # 100 levels with <rss> and <channel>
+    with pytest.raises(DiscoverError, match="nested deeper than 100"):
+        check_feed_shape(head + b"<b>" * 98 + b"<i>")
+    with pytest.raises(DiscoverError, match="nested deeper"):  # UTF-16 is looked at too
+        check_feed_shape((head + b"<x>" * 200).decode().encode("utf-16"))
+    with pytest.raises(DiscoverError, match="more than 100000 tags"):
+        check_feed_shape(head + b"<item><title>t</title></item>" * 30_000)
+    with pytest.raises(DiscoverError, match="size cap"):
+        check_feed_shape(FEEDS[0].read_bytes(), max_bytes=1000)
+    with pytest.raises(DiscoverError, match="size cap"):
+        parse_feed(FEEDS[0].read_bytes(), "https://vnexpress.net/", max_bytes=1000)
+    # Pathological tag soup stays linear (no backtracking on unterminated markup).
+    started = time.monotonic()
+    for soup in (b"<!--" * 500_000, b"<![CDATA[" * 300_000, b"<a" * 1_000_000, b"<?x" * 500_000):
+        check_feed_shape(soup)
+    assert time.monotonic() - started < 3.0
+
+
+@pytest.mark.parametrize("feed", FEEDS, ids=lambda p: p.stem)
+def test_each_real_feed_served_locally_lists_its_articles(server, tmp_path, feed):
+    """The three real VnExpress feeds (../shared/rss, copied to tests/data/feeds), served on 127.0.0.1."""
+    items = serve_feed(server, feed)
+    summary = fetch([server.url("/rss/tin-moi-nhat.rss")], make_config(tmp_path, delay=0.0), store_only=True)
+    assert summary.failed == 0, summary.failures
+    assert summary.fetched == len(items) == (24 if "vnexpress2810" in feed.name else 25)
+    requested = [r.path for r in server.requests if r.path not in ("/robots.txt", "/rss/tin-moi-nhat.rss")]
+    assert requested == item_paths(server, feed)
+    assert all(re.match(r"/([\w-]+\.)*vnexpress\.net/.+\.html$", p) for p in requested)
 
 
 def test_raw_store_rebuild_without_network(server, config):

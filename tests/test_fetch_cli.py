@@ -1,7 +1,8 @@
 """`vnsearch fetch` end to end: a real feed served on 127.0.0.1, fetched twice, indexed once.
 
-The feed is one of the three real VnExpress feeds (tests/data/feeds); its item pages are
-built around each item's own real title, as in tests/test_fetch.py.
+The feed is one of the three real VnExpress feeds (tests/data/feeds, copies of
+../shared/rss); its item pages are built around each item's own real title, as in
+tests/test_fetch.py. The sitemap lists real outlet pages from tests/data/html.
 """
 
 from pathlib import Path
@@ -14,7 +15,7 @@ from indexer.search import SearchEngine, SearchRequest
 
 from .conftest import make_config
 from .httpserver import DATA, LocalServer, static
-from .test_fetch import serve_feed
+from .test_fetch import LISTING_DATE, item_paths, serve_conditional_sitemap, serve_feed
 
 FEED = sorted((DATA / "feeds").glob("*.xml"))[0]
 
@@ -26,8 +27,9 @@ def server():
         yield srv
 
 
-def _config_file(tmp_path: Path, feed_url: str) -> Path:
+def _config_file(tmp_path: Path, feed_url: str, *, max_items: int = 4, more_sources: tuple[str, ...] = ()) -> Path:
     path = tmp_path / "config.toml"
+    sources = ", ".join(f'"{u}"' for u in (feed_url, *more_sources))
     path.write_text(f"""
 [paths]
 index = "{tmp_path / 'index'}"
@@ -38,8 +40,8 @@ processes = 1
 [fetch]
 delay = 0.01
 timeout = 5.0
-max_items = 4
-sources = ["{feed_url}"]
+max_items = {max_items}
+sources = [{sources}]
 """, encoding="utf-8")
     return path
 
@@ -75,3 +77,27 @@ def test_fetch_without_sources_is_a_usage_error(tmp_path):
     cfg.write_text(f'[paths]\nindex = "{tmp_path / "ix"}"\n', encoding="utf-8")
     r = CliRunner().invoke(main, ["--config", str(cfg), "fetch"])
     assert r.exit_code == 2 and "sources" in r.output
+
+
+def test_second_fetch_gets_304_for_feed_and_sitemap_and_asks_for_no_article(server, tmp_path):
+    serve_feed(server, FEED, etag='"feed-1"', last_modified=LISTING_DATE)
+    sitemap_pages = serve_conditional_sitemap(server)
+    cfg_path = _config_file(tmp_path, server.url("/rss/tin-moi-nhat.rss"), max_items=50,
+                            more_sources=(server.url("/sitemap-news.xml"),))
+    articles = item_paths(server, FEED) + sitemap_pages
+    runner = CliRunner()
+
+    first = runner.invoke(main, ["--config", str(cfg_path), "fetch", "--quiet"], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert "feeds/sitemaps read 2, unchanged 0" in first.output and "indexed 27" in first.output
+    asked = sum(len(server.requests_to(p)) for p in articles)
+    assert asked == 27
+
+    second = runner.invoke(main, ["--config", str(cfg_path), "fetch", "--quiet"], catch_exceptions=False)
+    assert second.exit_code == 0, second.output
+    assert "fetched 0, unchanged 0," in second.output
+    assert "feeds/sitemaps read 0, unchanged 2" in second.output
+    assert [r.status for r in server.requests_to("/rss/tin-moi-nhat.rss")] == [200, 304]
+    assert [r.status for r in server.requests_to("/sitemap-news.xml")] == [200, 304]
+    assert sum(len(server.requests_to(p)) for p in articles) == asked  # no article asked for again
+    assert SearchEngine(make_config(tmp_path)).stats()["documents"] == 27
