@@ -119,3 +119,18 @@ def test_missing_index_is_503(tmp_path):
     page = c.get("/?q=a")
     assert page.status_code == 503
     assert "Traceback" not in page.get_data(as_text=True)
+
+
+def test_stats_do_not_leak_the_index_path(client, core_index):
+    """/api/stats names the index folder, never where it lives on the server's disk."""
+    live = core_index.path("index")
+    r = client.get("/api/stats")
+    assert r.status_code == 200
+    data = r.get_json()
+    assert data["documents"] > 200 and data["index_bytes"] > 0
+    assert data["index_path"] == live.name
+    text = r.get_data(as_text=True)
+    for leak in (str(live), str(live.parent), str(live.resolve().parent)):
+        assert leak not in text and leak.replace("/", "\\/") not in text
+    page = client.get("/stats").get_data(as_text=True)  # the HTML page shows no path either
+    assert str(live.parent) not in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from flask import Blueprint, current_app, jsonify, request
 
 from indexer import store
@@ -57,7 +59,12 @@ def article():
 
 @bp.get("/stats")
 def stats():
-    return jsonify(_engine().stats())
+    """Index figures; ``index_path`` is the index folder's name, never a filesystem path."""
+    figures = dict(_engine().stats())
+    if figures.get("index_path"):
+        # The absolute path (home folder, user name, deployment layout) is nobody's business.
+        figures["index_path"] = PurePath(figures["index_path"]).name
+    return jsonify(figures)
 
 
 @bp.get("/suggest")
