@@ -9,6 +9,10 @@ pyvi's word boundaries are cached by content hash so a ``--rebuild`` after a sch
 change skips pyvi. A rebuild writes a new generation and swaps it in atomically
 (:mod:`indexer.store`); incremental runs commit every ``COMMIT_EVERY`` articles, so an
 interrupted run keeps what it committed and the next run carries on.
+
+Items may also be :class:`~indexer.manifest.FileInput` (a file, unread): the builder
+reads it itself, unless the generation's per-file manifest (:mod:`indexer.manifest`)
+shows it unchanged since it was last read in full, in which case it is not opened.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import multiprocessing
 import os
 import queue as queue_mod
 import shutil
+import stat as stat_mod
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -32,8 +37,10 @@ from .tokencache import TokenCache
 from whoosh.codec.whoosh3 import W3Codec
 
 from .fastwriter import FastSegmentWriter, commit_with_segments
+from . import manifest as manifest_mod
+from .manifest import FileInput
 
-__all__ = ["BuildSummary", "index_articles", "article_key", "ProgressFn"]
+__all__ = ["BuildSummary", "FileInput", "index_articles", "article_key", "ProgressFn"]
 
 COMMIT_EVERY = 10_000
 
@@ -248,12 +255,15 @@ def index_articles(
             ix = store.open_index(live)
             known_hash, hash_key, key_source = _existing(ix)
         target = folder if folder is not None else store.resolve(live)
+        # A rebuild starts a fresh manifest in its new generation.
+        old_files = {} if folder is not None else manifest_mod.load(target)
         cache = TokenCache(config.path("cache"))
         notify("start", total)
         seen_keys: set[str] = set()
         writer = None
         try:
-            plan = _plan(items, known_hash, hash_key, seen_keys, cache, summary, notify)
+            planner = _Planner(known_hash, hash_key, seen_keys, cache, summary, notify, old_files)
+            plan = planner.plan(items)
             # A rebuild commits once (the generation swap is its atomic step); an
             # incremental run commits every COMMIT_EVERY articles.
             round_size = None if folder is not None else COMMIT_EVERY
@@ -279,6 +289,9 @@ def index_articles(
                 writer.commit()
                 writer = None
             cache.flush()
+            # After the commits that hold the files' articles (before the swap, for a
+            # rebuild): a crash before this costs the next run time, never correctness.
+            planner.save_manifest(target)
             if folder is not None:
                 store.activate(live, folder)
                 folder = None
@@ -500,50 +513,200 @@ def _start(procs: list, ctx, nproc: int, folder: str, jobq, resq, first_batch) -
         procs.append(proc)
 
 
-def _plan(items, known_hash, hash_key, seen_keys, cache, summary, notify) -> Iterator[_Prepared]:
-    """Decide per article: unchanged, duplicate, empty, or to (re)index."""
-    run_hashes: dict[str, str] = {}
-    for item in items:
+class _Record:
+    """What became of each article of one file being read (for the manifest)."""
+
+    __slots__ = ("ok", "articles")
+
+    def __init__(self) -> None:
+        self.ok = True
+        self.articles: list[list] = []
+
+
+class _Planner:
+    """Decide per article: unchanged, duplicate, empty, or to (re)index.
+
+    Plain articles and read failures are taken as they come; a :class:`FileInput` is
+    skipped unread when the manifest shows it unchanged (its articles then count as
+    they did when it was read), else read here and recorded for the next manifest.
+    """
+
+    def __init__(self, known_hash, hash_key, seen_keys, cache, summary, notify, old_files):
+        self.known_hash = known_hash
+        self.hash_key = hash_key
+        self.seen_keys = seen_keys
+        self.cache = cache
+        self.summary = summary
+        self.notify = notify
+        self.old_files: dict[str, dict] = old_files
+        self.files: dict[str, dict] = dict(old_files)
+        self.touched: set[str] = set()
+        self.run_hashes: dict[str, str] = {}
+
+    def plan(self, items) -> Iterator[_Prepared]:
+        for item in items:
+            if isinstance(item, FileInput):
+                yield from self._file(item.path)
+                continue
+            p = self._article(item, None)
+            if p is not None:
+                yield p
+
+    # -- one article -------------------------------------------------------------
+
+    def _article(self, item, rec: _Record | None) -> _Prepared | None:
+        summary, notify, seen_keys = self.summary, self.notify, self.seen_keys
         if isinstance(item, ReadFailure):
             summary.failed += 1
             summary.failures.append(str(item))
             notify("failure", item)
-            continue
+            if rec is not None:
+                rec.ok = False
+            return None
         try:
             key = article_key(item)
-            old = known_hash.get(key)
-            if old is not None and key not in seen_keys and old == _raw_hash(item):
-                # Readers already normalise; when the text as read hashes to what the
-                # index holds, it is unchanged: skip normalising it again.
-                seen_keys.add(key)
-                summary.unchanged += 1
-                notify("doc", "unchanged")
-                continue
+            old = self.known_hash.get(key)
+            raw = None
+            if old is not None and key not in seen_keys:
+                raw = _raw_hash(item)
+                if old == raw:
+                    # Readers already normalise; when the text as read hashes to what the
+                    # index holds, it is unchanged: skip normalising it again.
+                    seen_keys.add(key)
+                    summary.unchanged += 1
+                    notify("doc", "unchanged")
+                    if rec is not None:
+                        rec.articles.append([manifest_mod.IN_INDEX, key, old])
+                    return None
+            title, body = item.title or "", item.body or ""
             article = _canonical(item)
         except Exception as exc:  # a reader produced something unusable
             summary.failed += 1
             summary.failures.append(f"{getattr(item, 'source', '?')}: {exc}")
             notify("failure", ReadFailure(str(getattr(item, "source", "?")), str(exc)))
-            continue
+            if rec is not None:
+                rec.ok = False
+            return None
         if not (article.title or article.body):
             _skip(summary, notify, "empty article")
-            continue
+            if rec is not None:
+                rec.articles.append([manifest_mod.EMPTY, None, None])
+            return None
         if key in seen_keys:
             _skip(summary, notify, "same id twice in this run")
-            continue
+            if rec is not None:
+                rec.articles.append([manifest_mod.TWICE, key, None])
+            return None
         seen_keys.add(key)
-        h = _hash_of(article)
-        old = known_hash.get(key)
+        # The text as read is usually canonical already: then its hash is the one computed.
+        h = raw if raw is not None and article.title == title and article.body == body else _hash_of(article)
         if old == h:
             summary.unchanged += 1
             notify("doc", "unchanged")
-            continue
-        owner = run_hashes.get(h) or hash_key.get(h)
+            if rec is not None:
+                rec.articles.append([manifest_mod.IN_INDEX, key, h])
+            return None
+        owner = self.run_hashes.get(h) or self.hash_key.get(h)
         if owner is not None and owner != key:
             _skip(summary, notify, "duplicate text")
-            continue
-        run_hashes[h] = key
-        yield _Prepared(key, h, article, replace=old is not None, spans=cache.get(h))
+            if rec is not None:
+                rec.articles.append([manifest_mod.DUPLICATE, key, h])
+            return None
+        self.run_hashes[h] = key
+        if rec is not None:
+            rec.articles.append([manifest_mod.IN_INDEX, key, h])
+        return _Prepared(key, h, article, replace=old is not None, spans=self.cache.get(h))
+
+    # -- one file ------------------------------------------------------------------
+
+    def _file(self, path) -> Iterator[_Prepared]:
+        from .readers import read_file
+
+        path = Path(path)
+        looked_ns = time.time_ns()
+        try:
+            st = os.stat(path)
+            name = str(path.resolve())
+        except (OSError, RuntimeError):
+            st = name = None
+        if st is not None and not stat_mod.S_ISREG(st.st_mode):
+            st = None
+        if st is not None and name not in self.touched:
+            entry = self.old_files.get(name)
+            if entry is not None and self._replay(entry, st):
+                self.touched.add(name)
+                return
+        rec = _Record()
+        for item in read_file(path):
+            p = self._article(item, rec)
+            if p is not None:
+                yield p
+        if name is None:
+            return
+        self.touched.add(name)
+        self.files.pop(name, None)
+        if not rec.ok or st is None:
+            return  # a file with a read failure is read again next time
+        try:
+            after = os.stat(path)
+        except OSError:
+            return
+        if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+            return  # changed while it was being read
+        self.files[name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "read_ns": looked_ns,
+                            "articles": rec.articles}
+
+    def _replay(self, entry: dict, st) -> bool:
+        """Count an unchanged file's articles as they were counted when it was read;
+        False (nothing counted) when the entry does not apply, so the file is read."""
+        try:
+            if entry["size"] != st.st_size or entry["mtime_ns"] != st.st_mtime_ns:
+                return False
+            if st.st_mtime_ns >= entry["read_ns"] - manifest_mod.RACY_NS:
+                return False  # written just before it was read: its mtime proves nothing
+            articles = entry["articles"]
+            seen, known, local = self.seen_keys, self.known_hash, set()
+            for outcome, key, h in articles:
+                if outcome == manifest_mod.IN_INDEX or outcome == manifest_mod.DUPLICATE:
+                    if not isinstance(key, str) or key in seen or key in local:
+                        return False
+                    if outcome == manifest_mod.IN_INDEX:
+                        if known.get(key) != h:
+                            return False  # replaced or removed since: read the file
+                    else:
+                        owner = self.run_hashes.get(h) or self.hash_key.get(h)
+                        if known.get(key) == h or owner is None or owner == key:
+                            return False
+                    local.add(key)
+                elif outcome == manifest_mod.TWICE:
+                    if key not in seen and key not in local:
+                        return False
+                elif outcome != manifest_mod.EMPTY:
+                    return False
+        except (KeyError, TypeError, ValueError):
+            return False  # a damaged entry
+        summary, notify = self.summary, self.notify
+        for outcome, key, _h in articles:
+            if outcome == manifest_mod.IN_INDEX:
+                seen.add(key)
+                summary.unchanged += 1
+                notify("doc", "unchanged")
+            elif outcome == manifest_mod.DUPLICATE:
+                seen.add(key)
+                _skip(summary, notify, "duplicate text")
+            elif outcome == manifest_mod.TWICE:
+                _skip(summary, notify, "same id twice in this run")
+            else:
+                _skip(summary, notify, "empty article")
+        return True
+
+    def save_manifest(self, folder: Path) -> None:
+        """Write the manifest (when it changed): this run's files, and earlier runs'
+        files that still exist (their entries are checked against the index on use)."""
+        files = {name: entry for name, entry in self.files.items()
+                 if name in self.touched or os.path.exists(name)}
+        if files != self.old_files or not (Path(folder) / manifest_mod.MANIFEST_NAME).exists() and files:
+            manifest_mod.save(folder, files)
 
 
 def _skip(summary: BuildSummary, notify: ProgressFn, reason: str) -> None:

@@ -63,9 +63,9 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
     Re-running indexes new articles, updates changed ones and skips unchanged ones.
     """
     from . import store
-    from .build import index_articles
+    from .build import FileInput, index_articles
     from .progress import BuildProgress
-    from .readers import read_paths
+    from .readers import iter_files
     from .sources import estimate_total, newest_mtime
 
     cfg = _config(ctx, **{"paths.index": index_dir, "index.processes": processes, "paths.cache": cache_dir})
@@ -79,7 +79,8 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
             return
     progress = BuildProgress(enabled=not quiet)
     try:
-        items = read_paths(inputs)
+        # Files go to the builder unread: it skips those its manifest shows unchanged.
+        items = (FileInput(path) for path in iter_files(inputs))
         if from_raw:
             import itertools
 
@@ -87,7 +88,8 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
 
             items = itertools.chain(items, iter_stored_articles(cfg))
         summary = index_articles(cfg, items, rebuild=rebuild, prune=prune, wait=wait,
-                                 progress=progress, total=None if from_raw else estimate_total(inputs))
+                                 progress=progress,
+                                 total=None if from_raw or quiet else estimate_total(inputs))
     except store.IndexLockedError as exc:
         raise click.ClickException(str(exc)) from None
     except store.IndexMissingError as exc:

@@ -52,6 +52,38 @@ def _fix_tone_placement(nfd: str) -> str:
     return _OLD_UY.sub(r"\1\3\2", nfd)
 
 
+# Fast paths (the output is the same as without them). One search finds any character
+# the character-level steps below would change (a lone surrogate, a look-alike, an
+# invisible or control character, a newline other than "\n", a space other than " ",
+# or two spaces in a row); text without one passes those steps unchanged.
+_NEEDS_CLEANING = re.compile(
+    "[\ud800-\udfff\u00d0\u00f0\u0189\u0256\u00ad\u200b-\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e"
+    "\r\u2028\u2029\x85\x00-\x08\x0e-\x1f\x7f-\x9f\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\x0b\x0c]|  ")
+_SPACES_TO_FIX = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\x0b\x0c]|  ")
+_HAS_LOOKALIKE = re.compile("[\u00d0\u00f0\u0189\u0256]")
+
+
+def _tone_hint() -> re.Pattern[str]:
+    """Where an NFC text may hold an old tone placement: "o"/"u" followed by a letter
+    that decomposes to a/e/y + a tone mark and no further mark (or by a bare a/e/y + a
+    tone mark), not after "q", and not followed by a letter or digit. In NFC text the decomposed "o a <tone>" of ``_OLD_OA_OE`` is
+    always "o" + such a letter (o and a never compose; a/e/y compose with every tone
+    mark; no other character decomposes to something ending in a/e/y/o/u), and a
+    letter or digit decomposes to one that starts with a letter, digit or mark, which
+    ends no syllable (checked over all of Unicode in tests/test_build_fastpaths.py).
+    So text without a match is left unchanged by :func:`_fix_tone_placement` and by
+    NFD -> NFC."""
+    letters = []
+    for cp in range(0x80, 0x2000):
+        d = unicodedata.normalize("NFD", chr(cp))
+        if len(d) > 1 and d[0] in "aAeEyY" and d[1] in TONE_MARKS and not "\u0300" <= d[2:3] <= "\u036f":
+            letters.append(chr(cp))  # not "ệ": e, dot below, circumflex goes on after the tone
+    return re.compile(f"[oOuU](?<![qQ].)(?:[{''.join(letters)}]|[aAeEyY]{_TONE})(?![^\\W_])")
+
+
+_TONE_HINT = _tone_hint()
+
+
 def normalize(text: str) -> str:
     """Return ``text`` in vnsearch's canonical form (Unicode-level only, keeps layout).
 
@@ -61,12 +93,26 @@ def normalize(text: str) -> str:
     """
     if not text:
         return ""
-    text = _SURROGATES.sub("\ufffd", text)
-    text = text.translate(_LOOKALIKES)
-    text = _INVISIBLE.sub("", text)
-    text = _NEWLINES.sub("\n", text)
-    text = _CONTROLS.sub(" ", text)
-    text = _SPACES.sub(" ", text)
+    found = _NEEDS_CLEANING.findall(text)
+    if found:
+        # Only the steps whose characters occur (the others would change nothing).
+        found = "".join(set(found))
+        if _SURROGATES.search(found) is not None:
+            text = _SURROGATES.sub("\ufffd", text)
+        if _HAS_LOOKALIKE.search(found) is not None:
+            text = text.translate(_LOOKALIKES)
+        if _INVISIBLE.search(found) is not None:
+            text = _INVISIBLE.sub("", text)
+        if "\r" in found:  # the common case of _NEWLINES, without a regex match per line
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if _NEWLINES.search(found.replace("\r", "")) is not None:
+            text = _NEWLINES.sub("\n", text)
+        if _CONTROLS.search(found) is not None:
+            text = _CONTROLS.sub(" ", text)
+        if _SPACES_TO_FIX.search(text) is not None:  # else every run is one " " already
+            text = _SPACES.sub(" ", text)
+    if unicodedata.is_normalized("NFC", text) and _TONE_HINT.search(text) is None:
+        return text  # NFC(NFD(text)) is text, and no tone placement to fix
     # NFD first so that mixed (precomposed + combining) text has one shape to match;
     # the tone fix-up works on decomposed letters.
     nfd = unicodedata.normalize("NFD", text)

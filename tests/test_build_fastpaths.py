@@ -1,0 +1,117 @@
+"""The normaliser's fast paths give exactly what the plain sequence of steps gives.
+
+``normalize`` skips steps that cannot change a text (one search for any character the
+character-level steps touch; NFC text without a possible old tone placement skips
+NFD -> fix -> NFC). The reference below is the plain sequence; it must agree on every
+real article of tests/data/core (as read, in NFD, entity-decoded), on random mixtures,
+and the Unicode facts the tone-placement shortcut relies on are checked exhaustively.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import re
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from indexer import normalize as N
+
+from .conftest import CORE
+
+
+def reference(text: str) -> str:
+    """``normalize`` without fast paths (every step, in order)."""
+    if not text:
+        return ""
+    text = N._SURROGATES.sub("\ufffd", text)
+    text = text.translate(N._LOOKALIKES)
+    text = N._INVISIBLE.sub("", text)
+    text = N._NEWLINES.sub("\n", text)
+    text = N._CONTROLS.sub(" ", text)
+    text = N._SPACES.sub(" ", text)
+    nfd = unicodedata.normalize("NFD", text)
+    nfd = N._fix_tone_placement(nfd)
+    return unicodedata.normalize("NFC", nfd)
+
+
+def reference_clean(text: str) -> str:
+    if not text:
+        return ""
+    if "&" in text:
+        text = html.unescape(text)
+    text = reference(text)
+    return "\n".join(line for line in (x.strip() for x in text.split("\n")) if line)
+
+
+def _core_texts():
+    with gzip.open(CORE / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            for value in (rec.get("title"), rec.get("body")):
+                if value:
+                    yield value
+
+
+def test_fast_paths_agree_on_real_articles():
+    n = 0
+    for text in _core_texts():
+        for variant in (text, unicodedata.normalize("NFD", text), html.unescape(text),
+                        text.replace("\n", "\r\n"), N.clean_text(text)):
+            assert N.normalize(variant) == reference(variant)
+            assert N.clean_text(variant) == reference_clean(variant)
+            n += 1
+    assert n > 1000
+
+
+_VI_LOWER = ("aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữự"
+             "vxyỳýỷỹỵ")
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+_NASTY = ("\u00d0\u00f0\u0189\u0256\u00a0\u200b\u200d\ufeff\u00ad\u202e\r\n\t\x00\x0b\x1b\x7f\x85\u2028"
+          "\u2029\ud800\udc00\ufffd&;_ ")
+_PIECES = st.sampled_from(list(_VI_LOWER + _VI_LOWER.upper() + _TONES + _NASTY + "oauyeOAUYEqQ")
+                          + ["  ", "\r\n", "&amp;", "&#7897;", "\u0302", "\u0306", "\u031b"])
+_mixed = st.lists(st.one_of(_PIECES, st.characters()), max_size=60).map("".join)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_mixed, _mixed.map(lambda s: unicodedata.normalize("NFD", s)),
+                 _mixed.map(lambda s: unicodedata.normalize("NFC", s))))
+def test_fast_paths_agree_on_mixtures(text):
+    assert N.normalize(text) == reference(text)
+    assert N.clean_text(text) == reference_clean(text)
+
+
+@pytest.mark.parametrize("text", ["hoà", "Hoà bình", "thuỷ", "uỷ ban", "khoẻ", "quý", "hoàng", "oà",
+                                  "O\u0301A", "ho\u0061\u0300", "thuy\u0309", "Huệ", "hoạt", "toà.", "xoà1"])
+def test_tone_placement_cases(text):
+    assert N.normalize(text) == reference(text)
+
+
+def _all_chars():
+    for cp in range(0x110000):
+        if not 0xD800 <= cp < 0xE000:
+            yield chr(cp)
+
+
+def test_unicode_facts_behind_the_tone_shortcut():
+    word = re.compile(r"[^\W_]")
+    ends_syllable_not = re.compile(r"[^\W_]|[\u0300-\u036f]")
+    for ch in _all_chars():
+        d = unicodedata.normalize("NFD", ch)
+        # a letter or digit decomposes to something that starts with a letter, digit or mark
+        if word.match(ch):
+            assert ends_syllable_not.match(d[0]), hex(ord(ch))
+        # nothing decomposes to a sequence ending in one of the letters the rule looks at
+        if len(d) > 1:
+            assert d[-1] not in "aAeEyYoOuUqQ", hex(ord(ch))
+            # every letter that decomposes to a/e/y + a tone mark is in the range scanned
+            if d[0] in "aAeEyY" and d[1] in _TONES:
+                assert 0x80 <= ord(ch) < 0x2000, hex(ord(ch))
+    # a/e/y compose with every tone mark (so NFC text never has them apart)
+    for base in "aAeEyY":
+        for tone in _TONES:
+            assert len(unicodedata.normalize("NFC", base + tone)) == 1
