@@ -112,6 +112,7 @@ def main() -> None:
         "ratios": [round(x, 3) for x in ratios],
         "cpu_ratio_median": round(median(cpu_ratios), 3) if cpu_ratios else None,
         "seconds_median": round(median([r["seconds"] for r in runs]), 1),
+        "cpu_seconds_median": round(median([r["cpu"] for r in runs]), 1),
         "indexed": last["counts"].get("indexed"),
         "main_rss_mb": round(max(r["main_rss_mb"] for r in runs)),
         "worker_rss_mb": round(max(r["worker_rss_mb"] for r in runs)),

@@ -139,10 +139,16 @@ def _segment(job: tuple) -> tuple[dict, tuple | None]:
 
 def _syllable_streams(text: str) -> tuple[list[str], list[str]]:
     """(exact, fold) syllables of a normalised text, as ``analysis.syllables`` gives them."""
-    exact = [s.lower() for s in _SYLLABLE.findall(text)]
-    if not exact:
-        return exact, []
-    joined = " ".join(exact)
+    found = _SYLLABLE.findall(text)
+    if not found:
+        return found, []
+    # One lower() over the syllables joined by spaces is each syllable's lower(): only
+    # final sigma depends on context, and a space ends a word as the string end does.
+    joined = " ".join(found).lower()
+    exact = joined.split(" ")
+    if len(exact) != len(found):  # lower() never makes a space; be safe anyway
+        exact = [s.lower() for s in found]
+        joined = " ".join(exact)
     folded = fold(joined).split(" ")
     if len(folded) != len(exact):  # folding never adds spaces; be safe anyway
         folded = [fold(s) for s in exact]

@@ -96,9 +96,9 @@ class FastSegmentWriter(SegmentWriter):
                                 poses[text] = [pos]
                             else:
                                 lst.append(pos)
-                        counts = {}
+                        counts = {t: len(p) for t, p in poses.items()} if field.vector else None
                         for text, plist in poses.items():
-                            freq = counts[text] = len(plist)
+                            freq = len(plist)
                             vb = _positions_value(plist) if phrase else pack_uint(freq)
                             lst = terms.get(text)
                             if lst is None:
