@@ -45,7 +45,7 @@ class SearchConfig:
     snippet_chars: int = 220
     max_query_chars: int = 500
     max_terms: int = 32
-    rescore_window: int = 300
+    rescore_window: int = 100
     time_limit: float = 3.0
     synonyms: str = "indexer/data/synonyms.txt"
 

@@ -194,8 +194,16 @@ class _Variant:
 
 
 def rescore(searcher, docs: list[tuple[int, float]], parsed: ParsedQuery,
-            fuzzy: dict[str, list[str]] | None = None) -> list[tuple[int, float]]:
-    """Return ``docs`` re-ordered by the Vietnamese match score (stable on ties)."""
+            fuzzy: dict[str, list[str]] | None = None,
+            positions=None) -> list[tuple[int, float]]:
+    """Return ``docs`` re-ordered by the Vietnamese match score (stable on ties).
+
+    ``positions(fieldname, term, sorted_docnums)`` reads term positions (default:
+    Whoosh's posting matcher); the search engine passes a faster block reader.
+    """
+    if positions is None:
+        def positions(fieldname, term, order):
+            return _positions(searcher, fieldname, term, order)
     vs = [_Variant(c) for c in variants(parsed, fuzzy)]
     vs = [v for v in vs if v.folds]
     if not vs:
@@ -206,11 +214,11 @@ def rescore(searcher, docs: list[tuple[int, float]], parsed: ParsedQuery,
         for t in v.folds:
             for fieldname in ("title_f", "body_f"):
                 if (fieldname, t) not in pos:
-                    pos[(fieldname, t)] = _positions(searcher, fieldname, t, order)
+                    pos[(fieldname, t)] = positions(fieldname, t, order)
         for t in v.exacts:
             for fieldname in ("title_x", "body_x"):
                 if (fieldname, t) not in pos:
-                    pos[(fieldname, t)] = _positions(searcher, fieldname, t, order)
+                    pos[(fieldname, t)] = positions(fieldname, t, order)
     reader = searcher.reader()
     n_docs = max(1, reader.doc_count())
     idf = {}

@@ -1,10 +1,12 @@
 """Searching: a query string in; ranked results with facets and snippets out.
 
-Two stages, as Elasticsearch's rescore: a cheap BM25F retrieval over the folded
-(diacritic-free) syllable fields finds candidates (all terms required, falling back to
-most of them when that finds nothing); then the top ``rescore_window`` candidates are
-re-scored from their postings: exact-diacritic matches, phrase adjacency, proximity,
-and title matches. Snippets come from the stored normalised text (no pyvi).
+Two stages, as Elasticsearch's rescore: a cheap first stage over the folded
+(diacritic-free) syllable fields finds every matching document as a bitset (all terms
+required, falling back to most of them when that finds nothing) and ranks candidates by
+BM25F from each term's champion list (:mod:`indexer.docsets`); then the top
+``rescore_window`` candidates are re-scored from their postings: exact-diacritic
+matches, phrase adjacency, proximity, and title matches. Totals and facet counts come
+from the bitset. Snippets come from the stored normalised text (no pyvi).
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import collectors, query as wq, sorting
-from whoosh.searching import TimeLimit
+from whoosh import query as wq
 
 from . import store
 from .config import Config
+from .docsets import DocSets, docsets_for
 from .highlight import highlight_all, snippet
 from .querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
 from .suggest import Suggester
@@ -44,6 +46,54 @@ MAX_FUZZY_EXPANSION = 10
 # mean"), outside the collector's time limit: a query of 32 made-up words must not
 # cost 32 walks twice over. Longer queries get no fuzzy help beyond this many.
 MAX_FUZZY_SYLLABLES = 8
+
+
+@dataclass
+class _Retrieved:
+    """One retrieval stage's outcome: the top hits, and every match as a bitset."""
+
+    hits: list[tuple[int, float]]
+    total: int
+    bits: int
+    partial: bool
+
+
+@dataclass(frozen=True)
+class _Filter:
+    """The request's outlet / category / date filters, as one bitset per searcher."""
+
+    outlet: tuple[str, ...]
+    category: tuple[str, ...]
+    date_from: str | None
+    date_to: str | None
+
+    def bits(self, ds: DocSets) -> int:
+        out = ds.live
+        if self.outlet:
+            out &= _any_value(ds, "outlet", self.outlet)
+        if self.category:
+            out &= _any_value(ds, "category", self.category)
+        if self.date_from or self.date_to:
+            out &= ds.date_range(self.date_from, self.date_to)
+        return out
+
+    def query(self) -> wq.Query:
+        """The same filter as a Whoosh query (for ``explain``)."""
+        clauses = []
+        if self.outlet:
+            clauses.append(wq.Or([wq.Term("outlet", v) for v in self.outlet]))
+        if self.category:
+            clauses.append(wq.Or([wq.Term("category", v) for v in self.category]))
+        if self.date_from or self.date_to:
+            clauses.append(wq.TermRange("published", self.date_from, self.date_to))
+        return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+
+def _any_value(ds: DocSets, name: str, values: tuple[str, ...]) -> int:
+    out = 0
+    for v in values:
+        out |= ds.field_value(name, v)
+    return out
 
 
 class BadRequest(ValueError):
@@ -121,32 +171,6 @@ class Document:
     description: str | None
     source: str | None
     docnum: int
-
-
-class _Deadline(collectors.WrappingCollector):
-    """Raise :class:`TimeLimit` once ``seconds`` have passed (checked every 256 hits)."""
-
-    def __init__(self, child, seconds: float):
-        super().__init__(child)
-        self.seconds = seconds
-        self.deadline = 0.0
-        self.seen = 0
-        self.docnums: list[int] = []  # every collected (allowed) match: facets count these
-
-    def prepare(self, top_searcher, q, context):
-        self.deadline = time.monotonic() + self.seconds
-        self.child.prepare(top_searcher, q, context)
-
-    def collect_matches(self):
-        for sub_docnum in self.matches():
-            self.collect(sub_docnum)
-
-    def collect(self, sub_docnum):
-        self.seen += 1
-        if not self.seen & 255 and time.monotonic() > self.deadline:
-            raise TimeLimit()
-        self.docnums.append(self.offset + sub_docnum)
-        return self.child.collect(sub_docnum)
 
 
 RESULT_CACHE_SIZE = 512
@@ -295,6 +319,7 @@ class SearchEngine:
     def search(self, req: SearchRequest) -> SearchResult:
         """Run a search; raises :class:`BadRequest` for unusable parameters only."""
         started = time.perf_counter()
+        self._local.started = time.monotonic()  # this thread's search, for the time limit
         req = self.validate(req)
         parsed = self.parse(req.q)
         s = self.searcher()
@@ -316,43 +341,44 @@ class SearchEngine:
         strict = self._retrieval_query(parsed, s, require_all=True)
         wanted = req.page * req.per_page
         window = max(self._rescore_window(parsed), wanted) if req.sort == "relevance" else wanted
-        res, partial = self._run(s, strict, filt, window, req)
+        res = self._run(s, strict, filt, window, req)
         used = strict
         fuzzy: dict[str, list[str]] = {}
-        if 0 < len(res) < 3 and 5 <= len(parsed.positive_syllables) <= 16:
+        if 0 < res.total < 3 and 5 <= len(parsed.positive_syllables) <= 16:
             # A typo may spell another real syllable ("mui" for "mùa"): when few articles
             # have every word of a long query, those missing one word compete too.
             wide = self._retrieval_query(parsed, s, require_all=False, all_but_one=True)
-            res2, partial2 = self._run(s, wide, filt, window, req)
-            if len(res2) > len(res):
-                res, partial, used = res2, partial2, wide
+            res2 = self._run(s, wide, filt, window, req)
+            if res2.total > res.total:
+                res, used = res2, wide
                 trace["stage"] = "all words (few articles) and all but one word"
                 result.notes.append("few articles have every word; also showing articles missing one")
-        if len(res) == 0 and parsed.positive_syllables:
+        if res.total == 0 and parsed.positive_syllables:
             # Fuzzy fallback: a syllable no article contains (a typo) may also be any
             # indexed syllable one letter away; tone marks never count (folded terms).
             fuzzy = self.fuzzy_neighbours(parsed, s)
             trace["fuzzy"] = fuzzy
             if fuzzy:
                 fq = self._retrieval_query(parsed, s, require_all=True, fuzzy=fuzzy)
-                res2, partial2 = self._run(s, fq, filt, window, req)
-                if len(res2):
-                    res, partial, used = res2, partial2, fq
+                res2 = self._run(s, fq, filt, window, req)
+                if res2.total:
+                    res, used = res2, fq
                     trace["stage"] = "all words, unknown words matched one letter away"
                     result.notes.append("no article has " + ", ".join(sorted(fuzzy))
                                         + "; showing articles with a word one letter away")
-        if len(res) == 0 and len(parsed.positive_syllables) > 1:
+        if res.total == 0 and len(parsed.positive_syllables) > 1:
             relaxed = self._retrieval_query(parsed, s, require_all=False, fuzzy=fuzzy)
-            res2, partial2 = self._run(s, relaxed, filt, window, req)
-            if len(res2):
-                res, partial, used = res2, partial2, relaxed
+            res2 = self._run(s, relaxed, filt, window, req)
+            if res2.total:
+                res, used = res2, relaxed
                 result.relaxed = True
                 trace["stage"] = "most words (no article has all of them)"
-        result.partial = partial
-        result.total = len(res)
+        result.partial = res.partial
+        result.total = res.total
         if req.facets:
-            result.facets = _facets(s, res)
-        ranked = self._rank(s, res, parsed, req, fuzzy)
+            result.facets = _facets(s, res.bits)
+        # Out of time: keep the first stage's order rather than re-scoring.
+        ranked = res.hits if res.partial else self._rank(s, res.hits, parsed, req, fuzzy)
         page = ranked[(req.page - 1) * req.per_page: wanted]
         folds, exacts, prefixes = _marks(parsed)
         length = self.config.search.snippet_chars
@@ -388,42 +414,54 @@ class SearchEngine:
                 req.per_page, tuple(req.outlet), tuple(req.category), req.date_from, req.date_to,
                 req.sort, req.facets, req.debug)
 
-    def _run(self, s, q, filt, limit: int, req: SearchRequest):
-        """Collect up to ``limit`` hits (with facet groups), bounded by the time limit.
+    def _run(self, s, q, filt: "_Filter | None", limit: int, req: SearchRequest) -> "_Retrieved":
+        """The matching documents (as a bitset) and the best ``limit`` of them.
 
-        Whoosh's TimeLimitCollector bypasses a FilterCollector's filtering when it wraps
-        one, so the deadline sits inside the filter instead (:class:`_Deadline`).
+        The total and the facets come from the bitset, and the candidates from each
+        term's best documents by BM25 (:mod:`indexer.docsets`): nothing here walks all
+        the matches in Python. Past ``search.time_limit`` the result is marked partial
+        (phrases left unchecked, no re-scoring).
         """
-        # Facets are counted afterwards from the matched documents (see _facets), not
-        # by Whoosh's per-hit groupedby categorisers.
-        groupedby = None
-        sortedby = sorting.FieldFacet("published", reverse=True) if req.sort == "newest" else None
-        # optimize=False: no block-quality skipping, so every match is collected: the
-        # total and the facets count all of them (and only those the filter allows).
-        base = s.collector(limit=limit, sortedby=sortedby, groupedby=groupedby, terms=False,
-                           optimize=False)
-        deadline = _Deadline(base, self.config.search.time_limit)
-        collector = collectors.FilterCollector(deadline, filt, None) if filt is not None else deadline
-        partial = False
-        try:
-            s.search_with_collector(q, collector)
-        except TimeLimit:
-            partial = True
-        res = collector.results()
-        res.vn_docnums = deadline.docnums  # TopCollector keeps no docset: res.docs() would re-run q
-        return res, partial
+        ds = self.docsets(s)
+        deadline = getattr(self._local, "started", time.monotonic()) + self.config.search.time_limit
+        within = filt.bits(ds) if filt is not None else None
+        ev = ds.evaluate(q, deadline=deadline, within=within)
+        bits = ev.bits
+        partial = not ev.exact
+        if not bits:
+            return _Retrieved([], 0, 0, partial)
+        if req.sort == "newest":
+            hits = [(d, 0.0) for d in ds.newest(bits, limit)]
+        else:
+            hits = ds.top(q, bits, limit, prefer=self._exact_bits(ds, q))
+        partial = partial or time.monotonic() > deadline
+        return _Retrieved(hits, bits.bit_count(), bits, partial)
 
-    def _filter(self, req: SearchRequest):
-        clauses = []
-        if req.outlet:
-            clauses.append(wq.Or([wq.Term("outlet", v) for v in req.outlet]))
-        if req.category:
-            clauses.append(wq.Or([wq.Term("category", v) for v in req.category]))
-        if req.date_from or req.date_to:
-            clauses.append(wq.TermRange("published", req.date_from, req.date_to))
-        if not clauses:
+    @staticmethod
+    def _exact_bits(ds: DocSets, q) -> int:
+        """Documents with every syllable typed with diacritics exactly as typed.
+
+        ``_retrieval_query`` puts those syllables in the AndMaybe's optional side as
+        ``title_x``/``body_x`` terms; a query typed without diacritics has none.
+        """
+        if not isinstance(q, wq.AndNot) and not isinstance(q, wq.AndMaybe):
+            return 0
+        node = q.a if isinstance(q, wq.AndNot) else q
+        if not isinstance(node, wq.AndMaybe):
+            return 0
+        exacts = sorted({t.text for t in node.b.leaves() if isinstance(t, wq.Term)})
+        out = ds.live
+        for e in exacts:
+            out &= ds.term("title_x", e) | ds.term("body_x", e)
+        return out if exacts else 0
+
+    def docsets(self, s) -> DocSets:
+        return docsets_for(s, _facet_columns(s))
+
+    def _filter(self, req: SearchRequest) -> "_Filter | None":
+        if not (req.outlet or req.category or req.date_from or req.date_to):
             return None
-        return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+        return _Filter(tuple(req.outlet), tuple(req.category), req.date_from, req.date_to)
 
     def _part_query(self, part: QueryPart, s) -> wq.Query | None:
         folds = [syl.fold for syl in part.syllables]
@@ -532,16 +570,15 @@ class SearchEngine:
             return 4 * window
         return window
 
-    def _rank(self, s, res, parsed: ParsedQuery, req: SearchRequest,
+    def _rank(self, s, docs: list[tuple[int, float]], parsed: ParsedQuery, req: SearchRequest,
               fuzzy: dict[str, list[str]] | None = None) -> list[tuple[int, float]]:
         """Re-score the candidates (relevance sort) or keep the collector's order."""
-        docs = [(hit.docnum, hit.score or 0.0) for hit in res]
         if req.sort != "relevance" or not parsed.positive_syllables or not docs:
             return docs
         from .rescore import rescore
 
         window = self._rescore_window(parsed)
-        head = rescore(s, docs[:window], parsed, fuzzy)
+        head = rescore(s, docs[:window], parsed, fuzzy, positions=self.docsets(s).positions)
         return head + docs[window:]
 
     def complete(self, q: str, limit: int = 8) -> list[str]:
@@ -672,7 +709,7 @@ class SearchEngine:
             },
             "dropped": parsed.dropped,
             "whoosh_query": str(used),
-            "filter": str(filt) if filt is not None else None,
+            "filter": str(filt.query()) if filt is not None else None,
             "rescore": "exact diacritics, phrase adjacency, proximity and title over the top "
                        f"{self.config.search.rescore_window} candidates",
         }
@@ -782,7 +819,7 @@ def _facet_columns(s) -> dict[str, tuple[list, list[int]]]:
     if cols is None:
         cols = {}
         reader = s.reader()
-        for name in FACET_FIELDS:
+        for name in FACET_FIELDS + ("published",):
             values: list = []
             number: dict = {}
             ids: list[int] = []
@@ -810,19 +847,17 @@ def _facet_columns(s) -> dict[str, tuple[list, list[int]]]:
     return cols
 
 
-def _facets(s, res) -> dict[str, list[tuple[str, int]]]:
-    from collections import Counter
-
-    docs = getattr(res, "vn_docnums", None)
-    if docs is None:
-        docs = res.docs()
+def _facets(s, bits: int) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts of the matching documents: one bitset AND + popcount per value."""
+    ds = docsets_for(s, _facet_columns(s))
     out = {}
-    for name, (values, ids) in _facet_columns(s).items():
-        if not ids:
+    for name in FACET_FIELDS:
+        values, _ids = _facet_columns(s)[name]
+        if not bits:
             out[name] = []
             continue
-        counts = Counter(map(ids.__getitem__, docs))
-        out[name] = _facet_counts_sorted(name, [(values[n], c) for n, c in counts.items() if n >= 0])
+        counts = [(v, (bits & vb).bit_count()) for v, vb in zip(values, ds.value_bits(name))]
+        out[name] = _facet_counts_sorted(name, [(v, c) for v, c in counts if c])
     return out
 
 

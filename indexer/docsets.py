@@ -1,0 +1,524 @@
+"""Matching documents as bitsets: exact totals, facet counts and filters without scoring.
+
+Whoosh can only count a query's matches by scoring every one of them, with block-max
+skipping turned off: on the full corpus that was half a second for a query over common
+syllables. Here the documents of each term become one Python ``int`` used as a bitset
+(bit *n* = document number *n*), cached per searcher; a query's matching set is set
+algebra over those (``&``, ``|``, ``& ~``), its size is ``int.bit_count()`` and a facet
+value's count is ``(matches & value_bits).bit_count()``, all in C.
+
+Candidates for ranking come from each term's *champion list*: the term's best documents
+by BM25F (scored exactly as Whoosh scores them), kept with its bitset. A document's
+first-stage score is the sum of its champion scores over the query's terms, so ranking
+never walks all the matches either. A phrase is checked from term positions, on the
+documents that have all of its syllables only.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import threading
+import time
+from array import array
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from whoosh import query as wq
+from whoosh.reading import TermNotFound
+
+__all__ = ["DocSets", "Evaluated", "TermData", "docsets_for", "iter_bits", "bits_from_ids"]
+
+# Documents kept per term (and field) with their BM25 score, best first: the "champion
+# list" from which the first stage draws candidates (Manning et al., IR book, 7.1.3).
+CHAMPIONS = 1000
+
+# Terms kept per searcher: a bitset (doc_count/8 bytes: 11 KB at 86,785 articles) and
+# up to CHAMPIONS (docnum, score) pairs (8 KB): at most about 40 MB.
+TERM_CACHE_SIZE = 2048
+# Date-range bitsets kept per searcher.
+RANGE_CACHE_SIZE = 64
+
+
+class _Expired(Exception):
+    """The search's time limit passed while checking phrases."""
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A query's matching documents; ``exact`` is False when a phrase was approximated."""
+
+    bits: int
+    exact: bool
+
+
+@dataclass(frozen=True)
+class TermData:
+    """One term in one field: its documents, and the best of them by BM25.
+
+    ``floor`` is the lowest champion score (0 when every document is a champion): any
+    other document of the term scores at most that much for it.
+    """
+
+    bits: int
+    docs: array
+    scores: array
+    floor: float
+    df: int
+
+    def score_map(self) -> dict[int, float]:
+        return dict(zip(self.docs, self.scores))
+
+
+_EMPTY = TermData(0, array("i"), array("f"), 0.0, 0)
+
+
+def iter_bits(data: bytes) -> Iterator[int]:
+    """Document numbers set in a little-endian bitset, ascending."""
+    for i, byte in enumerate(data):
+        if byte:
+            base = i << 3
+            for j in range(8):
+                if byte >> j & 1:
+                    yield base + j
+
+
+def _lengths_column():
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+
+    return LENGTHS_COLUMN
+
+
+def _read_postings(m) -> tuple[list[int], list[float]]:
+    """A leaf matcher's document numbers and weights, a block at a time when possible."""
+    leaf = m
+    while hasattr(leaf, "child") and not hasattr(leaf, "_read_ids"):
+        leaf = leaf.child
+    ids: list[int] = []
+    weights: list[float] = []
+    if hasattr(leaf, "_read_ids") and hasattr(leaf, "_next_block") and leaf.is_active():
+        # whoosh3 W3LeafMatcher (pinned whoosh-reloaded): decode whole blocks.
+        while True:
+            leaf._read_ids()
+            leaf._read_weights()
+            ids.extend(leaf._ids)
+            weights.extend(leaf._weights)
+            if leaf._lastblock:
+                break
+            leaf._next_block()
+        return ids, weights
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return ids, weights
+
+
+def bits_from_ids(ids: Iterable[int], size: int) -> int:
+    buf = bytearray((size + 8) // 8)
+    for d in ids:
+        buf[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(buf, "little")
+
+
+class DocSets:
+    """Bitsets of one searcher's documents: per term, per facet value, per date range."""
+
+    def __init__(self, searcher, facet_columns: dict[str, tuple[list, list[int]]]):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.size = self.reader.doc_count_all()
+        self._columns = facet_columns
+        self._lock = threading.Lock()
+        self._terms: "OrderedDict[tuple[str, str], int]" = OrderedDict()
+        self._ranges: "OrderedDict[tuple, int]" = OrderedDict()
+        self._values: dict[str, list[int]] = {}
+        self._dates: tuple[list[str], list[int]] | None = None
+        self._length_cache: dict[tuple[int, str], list[int]] = {}
+        self._deadline: float | None = None
+        self.live = bits_from_ids(self.reader.all_doc_ids(), self.size)
+
+    # -- building blocks ------------------------------------------------------------
+
+    def term(self, fieldname: str, text: str) -> int:
+        """The documents holding ``text`` in ``fieldname``, as a bitset."""
+        return self.data(fieldname, text).bits
+
+    def data(self, fieldname: str, text: str) -> TermData:
+        """The term's bitset and champion list (read once, then cached)."""
+        key = (fieldname, text)
+        with self._lock:
+            got = self._terms.get(key)
+            if got is not None:
+                self._terms.move_to_end(key)
+                return got
+        got = self._read_term(fieldname, text)
+        with self._lock:
+            self._terms[key] = got
+            while len(self._terms) > TERM_CACHE_SIZE:
+                self._terms.popitem(last=False)
+        return got
+
+    def _read_term(self, fieldname: str, text: str) -> TermData:
+        """One pass over the term's postings: bitset, and BM25 (as Whoosh's BM25F scores it)."""
+        if fieldname not in self.searcher.schema or not self.reader.doc_frequency(fieldname, text):
+            return _EMPTY
+        buf = bytearray((self.size + 8) // 8)
+        scorer = self._scorer(fieldname, text)
+        ids_all: list[int] = []
+        scores_all: list[float] = []
+        for sub, offset in self.reader.leaf_readers():
+            try:
+                m = sub.postings(fieldname, text)
+            except (TermNotFound, KeyError):
+                continue
+            ids, weights = _read_postings(m)
+            lengths = self._lengths(sub, fieldname)
+            for d in ids:
+                g = d + offset
+                buf[g >> 3] |= 1 << (g & 7)
+            ids_all.extend(d + offset for d in ids)
+            scores_all.extend(map(scorer, weights, [lengths[d] if d < len(lengths) else 1 for d in ids]))
+        bits = int.from_bytes(buf, "little") & self.live
+        if len(ids_all) > CHAMPIONS:
+            best = heapq.nlargest(CHAMPIONS, zip(scores_all, ids_all))
+            floor = best[-1][0]
+        else:
+            best = sorted(zip(scores_all, ids_all), reverse=True)
+            floor = 0.0
+        return TermData(bits, array("i", [d for _, d in best]), array("f", [sc for sc, _ in best]),
+                        floor, len(ids_all))
+
+    def _scorer(self, fieldname: str, text: str):
+        from whoosh.scoring import BM25F, bm25
+
+        w = self.searcher.weighting
+        B = w._field_B.get(fieldname, w.B) if isinstance(w, BM25F) else 0.75
+        K1 = w.K1 if isinstance(w, BM25F) else 1.2
+        idf = self.searcher.idf(fieldname, text)
+        avgfl = self.searcher.avg_field_length(fieldname) or 1
+
+        def score(weight: float, length: int) -> float:
+            return bm25(idf, weight, length, avgfl, B, K1)
+
+        return score
+
+    def _lengths(self, sub, fieldname: str) -> list[int]:
+        """Per-document field lengths of one segment (Whoosh's one-byte encoding, decoded)."""
+        cache = self._length_cache
+        key = (id(sub), fieldname)
+        got = cache.get(key)
+        if got is None:
+            from whoosh.util.numeric import byte_to_length
+
+            table = [byte_to_length(i) for i in range(256)]
+            n = sub.doc_count_all()
+            raw = b""
+            try:
+                col = sub._perdoc._cached_reader(f"_{fieldname}_len", _lengths_column())
+                if col is not None and getattr(col, "_fixedlen", None) == 1:
+                    raw = bytes(col._dbfile.get(col._basepos, col._count))
+            except Exception:  # another codec: ask document by document
+                raw = None
+            if raw is None:
+                got = [sub.doc_field_length(d, fieldname, 0) or 0 for d in range(n)]
+            else:
+                got = [table[b] for b in raw] + [0] * (n - len(raw))
+            cache[key] = got
+        return got
+
+    def value_bits(self, name: str) -> list[int]:
+        """One bitset per distinct value of facet field ``name`` (same order as its values)."""
+        with self._lock:
+            got = self._values.get(name)
+        if got is not None:
+            return got
+        values, ids = self._columns[name]
+        bufs = [bytearray((self.size + 8) // 8) for _ in values]
+        for d, n in enumerate(ids):
+            if n >= 0:
+                bufs[n][d >> 3] |= 1 << (d & 7)
+        got = [int.from_bytes(b, "little") & self.live for b in bufs]
+        with self._lock:
+            self._values[name] = got
+        return got
+
+    def field_value(self, name: str, value: str) -> int:
+        values, _ids = self._columns[name]
+        bits = self.value_bits(name)
+        return next((b for v, b in zip(values, bits) if v == value), 0)
+
+    def date_range(self, start: str | None, end: str | None) -> int:
+        """Documents whose ``published`` date is within [start, end] (ISO strings)."""
+        key = (start, end)
+        with self._lock:
+            bits = self._ranges.get(key)
+            if bits is not None:
+                return bits
+        dates, docs = self._date_order()
+        lo = bisect.bisect_left(dates, start) if start else 0
+        hi = bisect.bisect_right(dates, end + "\uffff") if end else len(dates)
+        bits = bits_from_ids(docs[lo:hi], self.size) & self.live
+        with self._lock:
+            self._ranges[key] = bits
+            while len(self._ranges) > RANGE_CACHE_SIZE:
+                self._ranges.popitem(last=False)
+        return bits
+
+    def _date_order(self) -> tuple[list[str], list[int]]:
+        """(dates ascending, their document numbers), for range filters and newest-first."""
+        if self._dates is None:
+            values, ids = self._columns["published"]
+            pairs = sorted((values[n], d) for d, n in enumerate(ids) if n >= 0 and values[n])
+            self._dates = ([p for p, _ in pairs], [d for _, d in pairs])
+        return self._dates
+
+    def newest(self, bits: int, limit: int) -> list[int]:
+        """Up to ``limit`` documents of ``bits``, newest first; undated ones last."""
+        data = bits.to_bytes((self.size + 8) // 8, "little")
+        out: list[int] = []
+        dates, docs = self._date_order()
+        # Newest first; on the same date, the lower document number first.
+        i = len(docs) - 1
+        while i >= 0 and len(out) < limit:
+            j = i
+            while j > 0 and dates[j - 1] == dates[i]:
+                j -= 1
+            for d in docs[j:i + 1]:
+                if data[d >> 3] >> (d & 7) & 1:
+                    out.append(d)
+            i = j - 1
+        if len(out) < limit:
+            dated = bits_from_ids(docs, self.size)
+            rest = bits & ~dated
+            for d in iter_bits(rest.to_bytes((self.size + 8) // 8, "little")):
+                out.append(d)
+                if len(out) >= limit:
+                    break
+        return out[:limit]
+
+    # -- queries --------------------------------------------------------------------
+
+    def evaluate(self, q: wq.Query, deadline: float | None = None, within: int | None = None) -> Evaluated:
+        """The documents matching ``q`` exactly.
+
+        Two passes: an upper bound first (a phrase as all of its syllables, an
+        exclusion ignored), then the exact set, checking phrases from their positions
+        only on the documents of the upper bound. Past ``deadline`` (``time.monotonic``)
+        phrase checking stops and the upper bound is returned with ``exact=False``.
+        """
+        upper = self._eval(q, None) & self.live
+        if within is not None:
+            upper &= within
+        if not upper or not (_has_phrase(q) or _has_exclusion(q)):
+            return Evaluated(upper, True)
+        self._deadline = deadline
+        try:
+            return Evaluated(self._eval(q, upper) & upper, True)
+        except _Expired:
+            return Evaluated(upper, False)
+        finally:
+            self._deadline = None
+
+    def _eval(self, q: wq.Query, within: int | None) -> int:
+        """Bitset of ``q``; ``within`` None: the upper bound, else exact inside ``within``."""
+        if isinstance(q, wq.Term):
+            text = q.text.decode("utf-8") if isinstance(q.text, bytes) else q.text
+            return self.term(q.fieldname, text)
+        if isinstance(q, wq.AndMaybe):
+            return self._eval(q.a, within)
+        if isinstance(q, wq.AndNot):
+            if within is None:
+                return self._eval(q.a, within)
+            return self._eval(q.a, within) & ~self._eval(q.b, within)
+        if isinstance(q, wq.And):
+            out = self.live
+            for sub in q.subqueries:
+                out &= self._eval(sub, within)
+                if not out:
+                    break
+            return out
+        if isinstance(q, wq.Or):
+            out = 0
+            for sub in q.subqueries:
+                out |= self._eval(sub, within)
+            return out
+        if isinstance(q, wq.Phrase):
+            out = self.live
+            for word in q.words:
+                out &= self.term(q.fieldname, word)
+            if within is None or len(q.words) < 2:
+                return out
+            return self.phrase(q.fieldname, list(q.words), out & within)
+        if isinstance(q, wq.Every):
+            return self.live
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return 0
+        # Anything else: ask Whoosh (exact, slower).
+        return bits_from_ids(self.searcher.docs_for_query(q), self.size)
+
+    def phrase(self, fieldname: str, words: list[str], candidates: int) -> int:
+        """The documents of ``candidates`` where ``words`` occur one after another."""
+        if not candidates:
+            return 0
+        docs = list(iter_bits(candidates.to_bytes((self.size + 8) // 8, "little")))
+        pos = [self.positions(fieldname, w, docs) for w in words]
+        first, rest = pos[0], pos[1:]
+        found = []
+        deadline = self._deadline
+        for n, d in enumerate(docs):
+            if deadline is not None and not n & 255 and time.monotonic() > deadline:
+                raise _Expired()
+            starts = first.get(d)
+            if not starts:
+                continue
+            others = [p.get(d, ()) for p in rest]
+            if any(all((p + i) in o for i, o in enumerate(others, 1)) for p in starts):
+                found.append(d)
+        return bits_from_ids(found, self.size)
+
+    def positions(self, fieldname: str, text: str, docnums: list[int]) -> dict[int, frozenset]:
+        """Positions of a term in each of ``docnums`` (sorted) that holds it.
+
+        Reads only the posting blocks that hold those documents and finds each one in
+        its block by bisection: Whoosh's ``skip_to`` steps through a block one posting
+        at a time, which made re-scoring the most expensive part of a search.
+        """
+        out: dict[int, frozenset] = {}
+        if not docnums:
+            return out
+        bits = self.term(fieldname, text)
+        if not bits:
+            return out
+        data = bits.to_bytes((self.size + 8) // 8, "little")
+        for sub, offset in self.reader.leaf_readers():
+            n = sub.doc_count_all()
+            lo = bisect.bisect_left(docnums, offset)
+            hi = bisect.bisect_left(docnums, offset + n)
+            wanted = [d - offset for d in docnums[lo:hi] if data[d >> 3] >> (d & 7) & 1] if hi > lo else []
+            if not wanted:
+                continue
+            try:
+                m = sub.postings(fieldname, text)
+            except (TermNotFound, KeyError):
+                continue
+            leaf = m
+            while hasattr(leaf, "child") and not hasattr(leaf, "_read_ids"):
+                leaf = leaf.child
+            if not (hasattr(leaf, "_read_ids") and hasattr(leaf, "_next_block")):
+                for d in wanted:  # another codec: the generic (slower) way
+                    if not m.is_active():
+                        break
+                    m.skip_to(d)
+                    if m.is_active() and m.id() == d:
+                        out[d + offset] = frozenset(m.value_as("positions"))
+                continue
+            decode = leaf.format.decoder("positions")
+            for d in wanted:
+                while leaf._maxid < d and not leaf._lastblock:
+                    leaf._next_block()
+                if leaf._maxid < d:
+                    break
+                if leaf._ids is None:
+                    leaf._read_ids()
+                ids = leaf._ids
+                i = bisect.bisect_left(ids, d)
+                if i < len(ids) and ids[i] == d:
+                    if leaf._values is None:
+                        leaf._read_values()
+                    out[d + offset] = frozenset(decode(leaf._values[i]))
+        return out
+
+    def top(self, q: wq.Query, bits: int, limit: int, prefer: int = 0) -> list[tuple[int, float]]:
+        """The ``limit`` best documents of ``bits`` for ``q``, by BM25 from champion lists.
+
+        A document's score is the sum of its champion scores over the query's terms
+        (as Whoosh sums its matchers); a document outside a term's champions gets
+        nothing for that term, so rare terms (whose lists are complete) are exact and
+        common ones contribute only where they matter most. Documents in ``prefer``
+        (those with every word exactly as typed) come first; when ``bits`` (or
+        ``prefer``) holds no more than ``limit`` documents, every one of them is a
+        candidate.
+        """
+        nbytes = (self.size + 8) // 8
+        data = bits.to_bytes(nbytes, "little")
+        est: dict[int, float] = {}
+        get = est.get
+        for fieldname, text in scoring_terms(q):
+            td = self.data(fieldname, text)
+            for d, sc in zip(td.docs, td.scores):
+                if data[d >> 3] >> (d & 7) & 1:
+                    est[d] = get(d, 0.0) + sc
+        prefer &= bits
+        for pool in (bits, prefer):
+            if pool and pool.bit_count() <= limit:
+                for d in iter_bits(pool.to_bytes(nbytes, "little")):
+                    if d not in est:
+                        est[d] = 0.0
+        if prefer:
+            pdata = prefer.to_bytes(nbytes, "little")
+            best = heapq.nlargest(limit, est.items(),
+                                  key=lambda kv: (pdata[kv[0] >> 3] >> (kv[0] & 7) & 1, kv[1], -kv[0]))
+        else:
+            best = heapq.nlargest(limit, est.items(), key=lambda kv: (kv[1], -kv[0]))
+        return [(d, float(sc)) for d, sc in best]
+
+
+def _has_phrase(q: wq.Query) -> bool:
+    if isinstance(q, wq.Phrase):
+        return True
+    if isinstance(q, (wq.AndNot, wq.AndMaybe)):
+        return _has_phrase(q.a) or _has_phrase(q.b)
+    if isinstance(q, wq.compound.CompoundQuery):
+        return any(_has_phrase(sub) for sub in q.subqueries)
+    return False
+
+
+def _has_exclusion(q: wq.Query) -> bool:
+    if isinstance(q, wq.AndNot):
+        return True
+    if isinstance(q, wq.AndMaybe):
+        return _has_exclusion(q.a)
+    if isinstance(q, wq.compound.CompoundQuery):
+        return any(_has_exclusion(sub) for sub in q.subqueries)
+    return False
+
+
+def scoring_terms(q: wq.Query) -> list[tuple[str, str]]:
+    """The (field, text) of every term that adds to a document's score, once each."""
+    out: dict[tuple[str, str], None] = {}
+
+    def walk(node: wq.Query) -> None:
+        if isinstance(node, wq.Term):
+            text = node.text.decode("utf-8") if isinstance(node.text, bytes) else node.text
+            out[(node.fieldname, text)] = None
+        elif isinstance(node, wq.AndNot):
+            walk(node.a)
+        elif isinstance(node, wq.Phrase):
+            for word in node.words:
+                out[(node.fieldname, word)] = None
+        elif isinstance(node, (wq.AndMaybe,)):
+            walk(node.a)
+            walk(node.b)
+        elif isinstance(node, wq.compound.CompoundQuery):
+            for sub in node.subqueries:
+                walk(sub)
+
+    walk(q)
+    return list(out)
+
+
+_DOCSETS_LOCK = threading.Lock()
+
+
+def docsets_for(searcher, facet_columns) -> DocSets:
+    """The searcher's :class:`DocSets` (made once per searcher, shared by its users)."""
+    ds = getattr(searcher, "_vn_docsets", None)
+    if ds is None:
+        with _DOCSETS_LOCK:
+            ds = getattr(searcher, "_vn_docsets", None)
+            if ds is None:
+                ds = DocSets(searcher, facet_columns)
+                searcher._vn_docsets = ds
+    return ds

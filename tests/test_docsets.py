@@ -1,0 +1,157 @@
+"""Bitset evaluation (indexer.docsets) agrees with Whoosh on the real test index.
+
+The search engine counts totals and facets from term bitsets and draws candidates
+from per-term champion lists instead of asking Whoosh to score every match; these
+tests pin that the shortcut changes nothing a user can see: the same matching
+documents, the same BM25 scores, the same positions.
+"""
+
+from __future__ import annotations
+
+import pytest
+from whoosh import query as wq
+
+from indexer.docsets import CHAMPIONS, DocSets, iter_bits, scoring_terms
+from indexer.search import SearchRequest, _facet_columns
+
+
+def _ds(engine) -> DocSets:
+    s = engine.searcher()
+    return engine.docsets(s)
+
+
+def _whoosh_docs(engine, q) -> set[int]:
+    """What Whoosh matches for ``q``; an exclusion as a set difference of its sides.
+
+    (Whoosh's own AndNot matcher keeps an excluded document when it is the first one
+    of the positive side: "giá vàng -đô" on this index matched an article with "đô".)
+    """
+    if isinstance(q, wq.AndNot):
+        return _whoosh_docs(engine, q.a) - _whoosh_docs(engine, q.b)
+    return set(engine.searcher().docs_for_query(q))
+
+
+def _bits_docs(ds: DocSets, bits: int) -> set[int]:
+    return set(iter_bits(bits.to_bytes((ds.size + 8) // 8, "little")))
+
+
+# Queries as the engine builds them (plain words, phrases, exclusions, prefixes,
+# diacritic-free), in the words of the real articles in tests/data/core.
+QUERIES = [
+    "bộ trưởng",
+    "bo truong",
+    "Hà Nội",
+    '"Hà Nội"',
+    '"thị trường chứng khoán"',
+    "giá vàng -đô",
+    'bóng đá -"World Cup"',
+    "công*",
+    "thị trường chứng khoán",
+    "xe",
+]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_evaluate_matches_whoosh(engine, text):
+    s = engine.searcher()
+    parsed = engine.parse(text)
+    engine.expand(parsed)
+    q = engine._retrieval_query(parsed, s, require_all=True)
+    ds = _ds(engine)
+    ev = ds.evaluate(q)
+    assert ev.exact
+    assert _bits_docs(ds, ev.bits) == _whoosh_docs(engine, q)
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_totals_and_facets_count_every_match(engine, text):
+    """``total`` and the facet counts equal what Whoosh finds for the same query."""
+    result = engine.search(SearchRequest(q=text, per_page=5))
+    s = engine.searcher()
+    parsed = engine.parse(text)
+    engine.expand(parsed)
+    q = engine._retrieval_query(parsed, s, require_all=True)
+    docs = _whoosh_docs(engine, q)
+    assert docs, "each query has matches in tests/data/core"
+    assert result.total == len(docs)
+    values, ids = _facet_columns(s)["category"]
+    expected: dict[str, int] = {}
+    for d in docs:
+        if ids[d] >= 0 and values[ids[d]]:
+            expected[values[ids[d]]] = expected.get(values[ids[d]], 0) + 1
+    assert dict(result.facets["category"]) == expected
+
+
+def test_filters_as_bitsets_match_whoosh_filters(engine):
+    """Outlet, category and date-range filters select what Whoosh's term/range queries do."""
+    s = engine.searcher()
+    ds = _ds(engine)
+    facets = engine.search(SearchRequest(q="bộ", per_page=1)).facets
+    category = facets["category"][0][0]
+    assert ds.field_value("category", category) and (
+        _bits_docs(ds, ds.field_value("category", category))
+        == _whoosh_docs(engine, wq.Term("category", category)))
+    months = sorted(m for m, _ in engine.search(SearchRequest(q="bộ", per_page=1)).facets["month"])
+    assert months, "the test index has dated articles"
+    start, end = months[0] + "-01", months[len(months) // 2] + "-31"
+    assert _bits_docs(ds, ds.date_range(start, end)) == _whoosh_docs(
+        engine, wq.TermRange("published", start, end))
+    assert ds.date_range(start, end).bit_count() > 0
+    del s
+
+
+def test_champion_scores_are_whoosh_bm25(engine):
+    """A term's champion scores are exactly Whoosh's BM25F score for that term."""
+    s = engine.searcher()
+    ds = _ds(engine)
+    for fieldname, text in [("body_f", "bo"), ("title_f", "ha"), ("body_x", "bộ")]:
+        td = ds.data(fieldname, text)
+        assert td.df == td.bits.bit_count() > 0
+        assert len(td.docs) == min(td.df, CHAMPIONS)
+        assert list(td.scores) == sorted(td.scores, reverse=True)
+        m = wq.Term(fieldname, text).matcher(s)
+        whoosh = {}
+        while m.is_active():
+            whoosh[m.id()] = m.score()
+            m.next()
+        for d, sc in zip(td.docs, td.scores):
+            assert sc == pytest.approx(whoosh[d], rel=1e-5)
+
+
+def test_positions_match_whoosh_postings(engine):
+    s = engine.searcher()
+    ds = _ds(engine)
+    td = ds.data("body_f", "nam")
+    docs = sorted(_bits_docs(ds, td.bits))[::3]
+    got = ds.positions("body_f", "nam", docs)
+    m = s.postings("body_f", "nam")
+    expected = {}
+    while m.is_active():
+        if m.id() in set(docs):
+            expected[m.id()] = frozenset(m.value_as("positions"))
+        m.next()
+    assert got == expected and len(got) == len(docs)
+
+
+def test_top_returns_best_matches_first(engine):
+    s = engine.searcher()
+    parsed = engine.parse("giá vàng")
+    engine.expand(parsed)
+    q = engine._retrieval_query(parsed, s, require_all=True)
+    ds = _ds(engine)
+    bits = ds.evaluate(q).bits
+    top = ds.top(q, bits, 5)
+    assert top and all(bits >> d & 1 for d, _ in top)
+    assert [sc for _, sc in top] == sorted((sc for _, sc in top), reverse=True)
+    # all the scoring terms of the query are the folded and exact syllables
+    assert ("body_f", "gia") in scoring_terms(q) and ("title_x", "vàng") in scoring_terms(q)
+
+
+def test_newest_sort_is_by_date_then_undated(engine):
+    result = engine.search(SearchRequest(q="bộ", sort="newest", per_page=50))
+    dates = [h.date for h in result.hits]
+    dated = [d for d in dates if d]
+    assert dated == sorted(dated, reverse=True)
+    # undated articles come after every dated one
+    if None in dates:
+        assert all(d is None for d in dates[dates.index(None):])
