@@ -119,6 +119,10 @@ def test_missing_index_is_503(tmp_path):
     page = c.get("/?q=a")
     assert page.status_code == 503
     assert "Traceback" not in page.get_data(as_text=True)
+    # where the index lives on the server's disk is for the log, not for visitors
+    assert str(tmp_path) not in r.get_data(as_text=True)
+    assert str(tmp_path) not in page.get_data(as_text=True)
+    assert "vnsearch index" in page.get_data(as_text=True)
 
 
 def test_stats_do_not_leak_the_index_path(client, core_index):

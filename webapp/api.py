@@ -32,7 +32,10 @@ def _bad_request(exc: BadRequest):
 
 @bp.errorhandler(store.IndexMissingError)
 def _no_index(exc):
-    return _error(503, f"the search index is not available: {exc}")
+    # The details (with the index's path on disk) go to the server log, not to clients.
+    current_app.logger.warning("search index unavailable: %s", exc)
+    return _error(503, "the search index is not available (build it with `vnsearch index`; "
+                       "details are in the server log)")
 
 
 @bp.get("/search")

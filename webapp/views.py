@@ -238,8 +238,12 @@ def _valid_date(value: str | None) -> str:
 
 @bp.app_errorhandler(store.IndexMissingError)
 def _no_index(exc):
+    # The details (with the index's path on disk) go to the server log, not to visitors.
+    current_app.logger.warning("search index unavailable: %s", exc)
     return render_template("error.html", status=503, title="Chỉ mục chưa sẵn sàng",
-                           message=str(exc)), 503
+                           message="Chỉ mục tìm kiếm chưa sẵn sàng hoặc không đọc được. "
+                                   "Người quản trị cần chạy `vnsearch index` "
+                                   "(chi tiết trong nhật ký máy chủ)."), 503
 
 
 @bp.app_errorhandler(404)
