@@ -78,6 +78,14 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
             click.echo(f"index at {live} is up to date with {', '.join(map(str, inputs))}", err=True)
             return
     progress = BuildProgress(enabled=not quiet)
+    total = None
+    if not (from_raw or quiet):
+        known = None
+        if not rebuild and store.exists(live):
+            from .manifest import known_counts
+
+            known = known_counts(store.resolve(live))  # unchanged files: no need to count
+        total = estimate_total(inputs, known=known)
     try:
         # Files go to the builder unread: it skips those its manifest shows unchanged.
         items = (FileInput(path) for path in iter_files(inputs))
@@ -88,8 +96,7 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
 
             items = itertools.chain(items, iter_stored_articles(cfg))
         summary = index_articles(cfg, items, rebuild=rebuild, prune=prune, wait=wait,
-                                 progress=progress,
-                                 total=None if from_raw or quiet else estimate_total(inputs))
+                                 progress=progress, total=total)
     except store.IndexLockedError as exc:
         raise click.ClickException(str(exc)) from None
     except store.IndexMissingError as exc:

@@ -32,8 +32,9 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-__all__ = ["FileInput", "MANIFEST_NAME", "RACY_NS", "fingerprint", "load", "save"]
+__all__ = ["FileInput", "MANIFEST_NAME", "RACY_NS", "fingerprint", "known_counts", "load", "save"]
 
 MANIFEST_NAME = "vnsearch-files.json"
 FORMAT = 1
@@ -88,6 +89,26 @@ def load(folder: Path) -> dict[str, dict]:
         return {}
     files = data.get("files")
     return files if isinstance(files, dict) else {}
+
+
+def known_counts(folder: Path) -> Callable[[Path], int | None]:
+    """For progress estimates: how many articles an input file gave when last read, if
+    its size and mtime are unchanged since (else None: count it)."""
+    files = load(folder)
+
+    def count(path: Path) -> int | None:
+        try:
+            entry = files.get(str(Path(path).resolve()))
+            if entry is None:
+                return None
+            st = os.stat(path)
+            if entry["size"] == st.st_size and entry["mtime_ns"] == st.st_mtime_ns:
+                return len(entry["articles"])
+        except (OSError, RuntimeError, KeyError, TypeError):
+            pass
+        return None
+
+    return count
 
 
 def save(folder: Path, files: dict[str, dict]) -> None:

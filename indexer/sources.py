@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .readers import iter_files
 
 __all__ = ["estimate_total", "newest_mtime"]
 
 
-def estimate_total(paths: Iterable[str | Path], limit_bytes: int = 2_000_000_000) -> int | None:
-    """Roughly how many articles ``paths`` hold (JSON lines counted); None if unknown."""
+def estimate_total(paths: Iterable[str | Path], limit_bytes: int = 2_000_000_000,
+                   known: Callable[[Path], int | None] | None = None) -> int | None:
+    """Roughly how many articles ``paths`` hold (JSON lines counted); None if unknown.
+
+    ``known(path)``, when given, may answer for a file without reading it (the index
+    manifest's count for a file unchanged since it was last read).
+    """
     total = 0
     scanned = 0
     for path in iter_files(paths):
+        if known is not None:
+            n = known(path)
+            if n is not None:
+                total += n
+                continue
         name = path.name.lower()
         try:
             if name.endswith((".jsonl.gz", ".json.gz")):

@@ -275,3 +275,33 @@ def test_cli_second_run_reads_nothing(tmp_path):
     r2 = runner.invoke(main, args)
     assert r2.exit_code == 0, r2.output
     assert r2.output.startswith("indexed 0, updated 0, unchanged 8, skipped 0, failed 0")
+
+
+def test_progress_estimate_takes_unchanged_files_counts_from_the_manifest(fresh_config, src, monkeypatch):
+    from indexer.sources import estimate_total
+
+    first = _run(fresh_config, src)
+    known = manifest.known_counts(store.resolve(fresh_config.path("index")))
+    assert known(src / "a.jsonl") == 20 and known(src / "b.jsonl") == 10
+    assert estimate_total([src], known=known) == 30 == estimate_total([src])
+    _write_jsonl(src / "b.jsonl", _records(20, 25), age_hours=0.5)  # changed: counted again
+    assert known(src / "b.jsonl") is None
+    assert estimate_total([src], known=known) == 25
+    assert first.indexed == 30
+
+
+def test_cli_with_progress_bar(tmp_path):
+    from click.testing import CliRunner
+
+    from indexer.cli import main
+
+    folder = tmp_path / "src"
+    folder.mkdir()
+    _write_jsonl(folder / "a.jsonl", _records(0, 5))
+    args = ["index", str(folder), "--index", str(tmp_path / "ix"), "--cache", str(tmp_path / "cache"),
+            "--processes", "1"]
+    runner = CliRunner()
+    assert runner.invoke(main, args).exit_code == 0
+    r = runner.invoke(main, args)
+    assert r.exit_code == 0, r.output
+    assert "indexed 0, updated 0, unchanged 5, skipped 0, failed 0" in r.output
