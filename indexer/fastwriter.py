@@ -22,9 +22,12 @@ table of contents in one atomic commit (:func:`commit_with_segments`).
 from __future__ import annotations
 
 import pickle
+import zlib
 from array import array
 from collections import Counter
+from types import MethodType
 
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.system import emptybytes, pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
@@ -38,6 +41,36 @@ _dumps = pickle.dumps
 
 
 _single: dict[int, bytes] = {}
+
+# A posting block whose pickle is shorter than this is stored uncompressed (its block
+# info says compression 0, which Whoosh's reader honours per block). zlib costs ~15 µs
+# a call whatever the size, and makes blocks this small barely smaller (under ~64
+# bytes, larger); most blocks are this small. Whoosh's own writer meant to do the same
+# ("less than 20 bytes, don't bother compressing") but overwrites its decision.
+COMPRESS_MIN_BYTES = 128
+
+
+def _write_block(self, last=False):
+    """``W3PostingsWriter._write_block`` (whoosh 2.7), leaving small blocks uncompressed."""
+    if not self._blockcount:
+        self._postfile.write(WHOOSH3_HEADER_MAGIC)
+    self._terminfo.add_block(self)
+    databytes = _dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+    comp = self._compression if len(databytes) >= COMPRESS_MIN_BYTES else 0
+    if comp:
+        databytes = zlib.compress(databytes, comp)
+    ids = self._ids
+    infobytes = _dumps((len(ids), ids[-1], self._maxweight, comp,
+                        length_to_byte(self._minlength), length_to_byte(self._maxlength)), 2)
+    postfile = self._postfile
+    blocklength = len(infobytes) + len(databytes)
+    if last:
+        blocklength *= -1
+    postfile.write_int(blocklength)
+    postfile.write(infobytes)
+    postfile.write(databytes)
+    self._blockcount += 1
+    self._new_block()
 
 
 def _positions_value(poslist: list[int]) -> bytes:
@@ -180,6 +213,7 @@ class FastSegmentWriter(SegmentWriter):
             lens = self._lens.get(fieldname, {})
             fw.start_field(fieldname, fieldobj)
             pw = fw._postwriter
+            pw._write_block = MethodType(_write_block, pw)
             limit = pw._blocklimit
             for term in sorted(terms):
                 flat = terms[term]

@@ -115,3 +115,57 @@ def test_unicode_facts_behind_the_tone_shortcut():
     for base in "aAeEyY":
         for tone in _TONES:
             assert len(unicodedata.normalize("NFC", base + tone)) == 1
+
+
+def _postings(folder):
+    from whoosh import index as whoosh_index
+
+    from indexer.store import INDEX_NAME
+
+    out = {}
+    ix = whoosh_index.open_dir(str(folder), indexname=INDEX_NAME)
+    with ix.reader() as r:
+        for fieldname, text in r.all_terms():
+            ti = r.term_info(fieldname, text)
+            m = r.postings(fieldname, text)
+            items = []
+            while m.is_active():
+                items.append((m.id(), m.weight(), m.value()))
+                m.next()
+            out[fieldname, text] = (ti.weight(), ti.doc_frequency(), ti.min_length(), ti.max_length(),
+                                    ti.max_weight(), items)
+        stored = [r.stored_fields(d) for d in r.all_doc_ids()]
+    ix.close()
+    return out, stored
+
+
+def test_small_uncompressed_blocks_read_back_identically(tmp_path, monkeypatch):
+    """Posting blocks left uncompressed decode to exactly what compressed ones do."""
+    from indexer import fastwriter, store
+    from indexer.build import _job, _Prepared, _SubWriter, _canonical, _hash_of, article_key
+    from indexer.readers import read_file
+
+    jobs = []
+    for a in read_file(CORE / "articles.jsonl.gz"):
+        a = _canonical(a)
+        jobs.append(_job(_Prepared(article_key(a), _hash_of(a), a, replace=False, spans=None)))
+        if len(jobs) == 40:
+            break
+    results = []
+    for minimum in (0, fastwriter.COMPRESS_MIN_BYTES):  # 0: every block compressed, as Whoosh does
+        monkeypatch.setattr(fastwriter, "COMPRESS_MIN_BYTES", minimum)
+        folder, ix = store.new_generation(tmp_path / f"ix{minimum}" / "index")
+        ix.close()
+        sub = _SubWriter(str(folder), 1000)
+        for job in jobs:
+            sub.add(job)
+        from indexer.fastwriter import commit_with_segments
+
+        ix = store.whoosh_index.open_dir(str(folder), indexname=store.INDEX_NAME)
+        writer = ix.writer()
+        commit_with_segments(writer, sub.finish())
+        ix.close()
+        results.append(_postings(folder))
+    (all_compressed, stored_a), (mixed, stored_b) = results
+    assert len(all_compressed) > 5000
+    assert mixed == all_compressed and stored_a == stored_b
