@@ -37,6 +37,9 @@ CHAMPIONS = 1000
 # Terms kept per searcher: a bitset (doc_count/8 bytes: 11 KB at 86,785 articles) and
 # up to CHAMPIONS (docnum, score) pairs (8 KB): at most about 40 MB.
 TERM_CACHE_SIZE = 2048
+# Decoded posting blocks (ids and positions of up to 128 documents, about 7 KB each)
+# kept per searcher for re-scoring: at most about 30 MB.
+BLOCK_CACHE_SIZE = 4096
 # Date-range bitsets kept per searcher.
 RANGE_CACHE_SIZE = 64
 
@@ -66,6 +69,7 @@ class TermData:
     scores: array
     floor: float
     df: int
+    blocks: tuple = ()  # per segment: _BlockMap or None
 
     def score_map(self) -> dict[int, float]:
         return dict(zip(self.docs, self.scores))
@@ -90,29 +94,52 @@ def _lengths_column():
     return LENGTHS_COLUMN
 
 
-def _read_postings(m) -> tuple[list[int], list[float]]:
-    """A leaf matcher's document numbers and weights, a block at a time when possible."""
+def _leaf(m):
+    """The whoosh3 block matcher under ``m``'s wrappers, or None for another codec."""
     leaf = m
     while hasattr(leaf, "child") and not hasattr(leaf, "_read_ids"):
         leaf = leaf.child
+    if hasattr(leaf, "_read_ids") and hasattr(leaf, "_next_block") and hasattr(leaf, "_goto"):
+        return leaf
+    return None
+
+
+def _read_postings(m) -> tuple[list[int], list[float], "_BlockMap | None"]:
+    """A leaf matcher's document numbers and weights, a block at a time when possible,
+    with the map of its blocks (last document and file offset of each)."""
+    leaf = _leaf(m)
     ids: list[int] = []
     weights: list[float] = []
-    if hasattr(leaf, "_read_ids") and hasattr(leaf, "_next_block") and leaf.is_active():
+    if leaf is not None and leaf.is_active():
         # whoosh3 W3LeafMatcher (pinned whoosh-reloaded): decode whole blocks.
+        maxids = array("i")
+        starts = array("q")
+        start = leaf._baseoffset
         while True:
             leaf._read_ids()
             leaf._read_weights()
             ids.extend(leaf._ids)
             weights.extend(leaf._weights)
+            maxids.append(leaf._maxid)
+            starts.append(start)
             if leaf._lastblock:
                 break
+            start = leaf._nextoffset
             leaf._next_block()
-        return ids, weights
+        return ids, weights, _BlockMap(maxids, starts)
     while m.is_active():
         ids.append(m.id())
         weights.append(m.weight())
         m.next()
-    return ids, weights
+    return ids, weights, None
+
+
+@dataclass(frozen=True)
+class _BlockMap:
+    """Where a term's posting blocks are in one segment: their last document and offset."""
+
+    maxids: array
+    starts: array
 
 
 def bits_from_ids(ids: Iterable[int], size: int) -> int:
@@ -133,6 +160,7 @@ class DocSets:
         self._lock = threading.Lock()
         self._terms: "OrderedDict[tuple[str, str], int]" = OrderedDict()
         self._ranges: "OrderedDict[tuple, int]" = OrderedDict()
+        self._blocks: "OrderedDict[tuple, tuple]" = OrderedDict()
         self._values: dict[str, list[int]] = {}
         self._dates: tuple[list[str], list[int]] | None = None
         self._length_cache: dict[tuple[int, str], list[int]] = {}
@@ -168,12 +196,15 @@ class DocSets:
         scorer = self._scorer(fieldname, text)
         ids_all: list[int] = []
         scores_all: list[float] = []
+        blocks: list = []
         for sub, offset in self.reader.leaf_readers():
             try:
                 m = sub.postings(fieldname, text)
             except (TermNotFound, KeyError):
+                blocks.append(None)
                 continue
-            ids, weights = _read_postings(m)
+            ids, weights, blockmap = _read_postings(m)
+            blocks.append(blockmap)
             lengths = self._lengths(sub, fieldname)
             for d in ids:
                 g = d + offset
@@ -188,7 +219,7 @@ class DocSets:
             best = sorted(zip(scores_all, ids_all), reverse=True)
             floor = 0.0
         return TermData(bits, array("i", [d for _, d in best]), array("f", [sc for sc, _ in best]),
-                        floor, len(ids_all))
+                        floor, len(ids_all), tuple(blocks))
 
     def _scorer(self, fieldname: str, text: str):
         from whoosh.scoring import BM25F, bm25
@@ -381,54 +412,73 @@ class DocSets:
     def positions(self, fieldname: str, text: str, docnums: list[int]) -> dict[int, frozenset]:
         """Positions of a term in each of ``docnums`` (sorted) that holds it.
 
-        Reads only the posting blocks that hold those documents and finds each one in
-        its block by bisection: Whoosh's ``skip_to`` steps through a block one posting
-        at a time, which made re-scoring the most expensive part of a search.
+        Finds each document's posting block from the term's block map by bisection and
+        decodes only those blocks (Whoosh's ``skip_to`` steps through blocks and
+        postings one at a time, which made re-scoring the costliest part of a search).
+        Decoded blocks are kept in a small LRU shared by all queries: common syllables
+        recur across queries, and decoding blocks is what re-scoring spends its time on.
         """
         out: dict[int, frozenset] = {}
         if not docnums:
             return out
-        bits = self.term(fieldname, text)
-        if not bits:
+        td = self.data(fieldname, text)
+        if not td.bits:
             return out
-        data = bits.to_bytes((self.size + 8) // 8, "little")
-        for sub, offset in self.reader.leaf_readers():
+        data = td.bits.to_bytes((self.size + 8) // 8, "little")
+        for li, (sub, offset) in enumerate(self.reader.leaf_readers()):
             n = sub.doc_count_all()
             lo = bisect.bisect_left(docnums, offset)
             hi = bisect.bisect_left(docnums, offset + n)
             wanted = [d - offset for d in docnums[lo:hi] if data[d >> 3] >> (d & 7) & 1] if hi > lo else []
             if not wanted:
                 continue
-            try:
-                m = sub.postings(fieldname, text)
-            except (TermNotFound, KeyError):
+            blockmap = td.blocks[li] if li < len(td.blocks) else None
+            if blockmap is None:
+                self._positions_generic(sub, offset, fieldname, text, wanted, out)
                 continue
-            leaf = m
-            while hasattr(leaf, "child") and not hasattr(leaf, "_read_ids"):
-                leaf = leaf.child
-            if not (hasattr(leaf, "_read_ids") and hasattr(leaf, "_next_block")):
-                for d in wanted:  # another codec: the generic (slower) way
-                    if not m.is_active():
-                        break
-                    m.skip_to(d)
-                    if m.is_active() and m.id() == d:
-                        out[d + offset] = frozenset(m.value_as("positions"))
-                continue
-            decode = leaf.format.decoder("positions")
+            leaf = None
             for d in wanted:
-                while leaf._maxid < d and not leaf._lastblock:
-                    leaf._next_block()
-                if leaf._maxid < d:
+                bi = bisect.bisect_left(blockmap.maxids, d)
+                if bi >= len(blockmap.maxids):
                     break
-                if leaf._ids is None:
+                key = (li, fieldname, text, bi)
+                with self._lock:
+                    block = self._blocks.get(key)
+                    if block is not None:
+                        self._blocks.move_to_end(key)
+                if block is None:
+                    if leaf is None:
+                        leaf = _leaf(sub.postings(fieldname, text))
+                    leaf._goto(blockmap.starts[bi])
                     leaf._read_ids()
-                ids = leaf._ids
+                    leaf._read_values()
+                    block = (leaf._ids, leaf._values, leaf.format.decoder("positions"), {})
+                    with self._lock:
+                        self._blocks[key] = block
+                        while len(self._blocks) > BLOCK_CACHE_SIZE:
+                            self._blocks.popitem(last=False)
+                ids, values, decode, decoded = block
                 i = bisect.bisect_left(ids, d)
                 if i < len(ids) and ids[i] == d:
-                    if leaf._values is None:
-                        leaf._read_values()
-                    out[d + offset] = frozenset(decode(leaf._values[i]))
+                    got = decoded.get(i)
+                    if got is None:
+                        got = decoded[i] = frozenset(decode(values[i]))
+                    out[d + offset] = got
         return out
+
+    @staticmethod
+    def _positions_generic(sub, offset: int, fieldname: str, text: str, wanted: list[int],
+                           out: dict[int, frozenset]) -> None:
+        try:
+            m = sub.postings(fieldname, text)
+        except (TermNotFound, KeyError):
+            return
+        for d in wanted:
+            if not m.is_active():
+                break
+            m.skip_to(d)
+            if m.is_active() and m.id() == d:
+                out[d + offset] = frozenset(m.value_as("positions"))
 
     def top(self, q: wq.Query, bits: int, limit: int, prefer: int = 0) -> list[tuple[int, float]]:
         """The ``limit`` best documents of ``bits`` for ``q``, by BM25 from champion lists.

@@ -211,10 +211,53 @@ def _copy_result(cached: "SearchResult", started: float) -> "SearchResult":
     return result
 
 
+class _Held:
+    """Owns one thread's searcher and closes it when dropped.
+
+    Segment files are plain open files (no mmap, see :func:`store.open_index`): when a
+    thread ends, or the engine is garbage-collected, its searcher's files must be
+    closed, not left to the garbage collector.
+    """
+
+    __slots__ = ("searcher",)
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+
+    def __del__(self):
+        try:
+            self.searcher.close()
+        except Exception:
+            pass
+
+
 class _Searchers(threading.local):
-    searcher = None
+    held: _Held | None = None
     generation: tuple | None = None
     checked: float = 0.0
+
+    @property
+    def searcher(self):
+        return self.held.searcher if self.held is not None else None
+
+    @searcher.setter
+    def searcher(self, value) -> None:
+        if self.held is not None and self.held.searcher is value:
+            return
+        # Whoosh's refresh() shares unchanged segment readers with the searcher it
+        # replaces, so a replaced searcher is only closed when replaced by a new open.
+        old = self.held
+        if old is not None:
+            old.searcher = _Closed
+        self.held = _Held(value) if value is not None else None
+
+
+class _ClosedSearcher:
+    def close(self) -> None:
+        pass
+
+
+_Closed = _ClosedSearcher()
 
 
 class SearchEngine:
@@ -275,6 +318,10 @@ class SearchEngine:
             except Exception:
                 pass
         return loc.searcher
+
+    def close(self) -> None:
+        """Close this thread's searcher (others close when their thread ends)."""
+        self._local.searcher = None
 
     def check(self) -> None:
         """Raise :class:`store.IndexMissingError` when the index cannot be searched."""
