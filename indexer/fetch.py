@@ -11,6 +11,14 @@ too: a 304 means the listing is not parsed and none of its articles is requested
 (a sitemap index's sitemaps are still visited, each conditionally). A listing's
 validators are kept only when every article it listed was handled (none failed, none
 cut off by ``fetch.max_items``), so a partial run never hides articles from the next.
+
+A 304 never hides an article from the index either: the store marks each page indexed
+(with the hash of the body the index holds) only after :func:`fetch_and_index`'s index
+run has committed it, and each such run ends by indexing, from the store and without
+network, every stored page still pending - pages of a run killed between storing and
+committing, or fetched with ``--no-index``. So a listing's validators may be kept as
+soon as its pages are stored: what they listed is stored, hence indexed by this run or
+the next.
 Feeds are checked for size, nesting depth and tag count before feedparser sees them.
 robots.txt is obeyed for every request, redirect targets included.
 
@@ -20,7 +28,8 @@ Entry points, from highest level:
 * :func:`fetch_and_index` - fetch and stream the articles into the index;
 * :func:`fetch` - fetch, keep the articles in the returned :class:`FetchSummary`
   (``store_only=True``: store raw pages, extract nothing; ``--no-index``);
-* :func:`fetch_articles` - the generator both use: ``Article | ReadFailure``.
+* :func:`fetch_articles` - the generator both use: ``Article | ReadFailure``;
+* :func:`iter_stored_articles` / :func:`mark_indexed` - the offline side (``index --raw``).
 """
 
 from __future__ import annotations
@@ -28,6 +37,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urlsplit
+
+import itertools
 
 import httpx
 
@@ -37,15 +48,15 @@ from .discover import (DiscoverError, FeedItem, feed_links_in_html, is_site_root
 from .documents import Article, ReadFailure
 from .extract import ExtractError, extract_article
 from .httpclient import FetchError, HttpResult, PoliteClient
-from .rawstore import RawStore, StoredListing
+from .rawstore import RawStore, StoredListing, StoredPage, body_sha256
 from .robots import RobotsCache, RobotsDisallowed
 
 __all__ = ["FetchSummary", "ProgressFn", "fetch", "fetch_articles", "fetch_and_index", "iter_stored_articles",
-           "run_fetch", "Fetcher"]
+           "mark_indexed", "run_fetch", "Fetcher"]
 
 # progress(event, info): "listing" (url of a feed/sitemap read), "listing-unchanged" (url of a
 # feed/sitemap answered 304), "fetched" (url), "unchanged" (url), "skipped" (url: reason),
-# "failed" (ReadFailure).
+# "failed" (ReadFailure), "from-store" (url of a stored page indexed without fetching it again).
 ProgressFn = Callable[[str, object], None]
 
 MAX_SITEMAP_DEPTH = 3
@@ -62,6 +73,7 @@ class FetchSummary:
     extracted: int = 0  # articles extracted from fetched pages
     listings: int = 0  # feeds and sitemaps downloaded and parsed
     listings_unchanged: int = 0  # feeds and sitemaps answered 304: not parsed, their articles not asked for
+    from_store: int = 0  # stored pages not yet indexed (earlier run killed, or --no-index) indexed from the store
     failures: list[str] = field(default_factory=list)  # "url: reason"
     skipped_urls: list[str] = field(default_factory=list)  # "url: reason"
     articles: list[Article] = field(default_factory=list)  # filled by fetch() only
@@ -69,7 +81,8 @@ class FetchSummary:
     def line(self) -> str:
         return (f"fetched {self.fetched}, unchanged {self.unchanged}, skipped {self.skipped} (robots.txt), "
                 f"failed {self.failed}, articles {self.extracted}; "
-                f"feeds/sitemaps read {self.listings}, unchanged {self.listings_unchanged}")
+                f"feeds/sitemaps read {self.listings}, unchanged {self.listings_unchanged}"
+                + (f"; stored pages indexed {self.from_store}" if self.from_store else ""))
 
 
 def _norm(url: str) -> str:
@@ -80,12 +93,15 @@ class Fetcher:
     """One fetch run: a polite client, robots.txt cache and the raw page store."""
 
     def __init__(self, config: Config, *, summary: FetchSummary | None = None, progress: ProgressFn | None = None,
-                 store_only: bool = False, client: httpx.Client | None = None) -> None:
+                 store_only: bool = False, client: httpx.Client | None = None,
+                 handled: dict[str, str] | None = None) -> None:
         self.config = config
         self.fc = config.fetch
         self.summary = summary if summary is not None else FetchSummary()
         self.notify = progress or (lambda event, info: None)
         self.store_only = store_only
+        # url -> SHA-256 of each stored page this run handed on (extracted, or failed to extract)
+        self.handled = handled if handled is not None else {}
         self.http = PoliteClient(self.fc, client=client, allow=self._allow)
         self.robots = RobotsCache(self.http, self.fc.user_agent)
         self.store = RawStore(config.path("raw"))
@@ -318,32 +334,37 @@ class Fetcher:
         yield from self._page(url, result, hint)
 
     def _page(self, url: str, result: HttpResult, hint: FeedItem | None) -> Iterator[Article | ReadFailure]:
-        self.store.put(url, result.final_url, result.status, result.headers, result.content, result.fetched_at)
+        said = {k: v for k, v in (("published", hint.published), ("title", hint.title)) if v} if hint else None
+        self.store.put(url, result.final_url, result.status, result.headers, result.content, result.fetched_at,
+                       hint=said or None)
         self.summary.fetched += 1
         self.notify("fetched", url)
         if self.store_only:
-            return
+            return  # stays pending in the store: the next indexing fetch (or index --raw) takes it
+        self.handled[url] = body_sha256(result.content)
         try:
-            article = _extract(result.content, url, result.final_url, result.content_type, result.fetched_at)
+            article = _extract(result.content, url, result.final_url, result.content_type, result.fetched_at,
+                               said)
         except ExtractError as exc:
             yield self._fail(url, str(exc))
             return
-        if hint is not None:
-            # The feed/sitemap knows the date even when the page hides it.
-            article.published = article.published or hint.published
-            if hint.title:
-                article.extra.setdefault("listing_title", hint.title)
         self.summary.extracted += 1
         yield article
 
 
-def _extract(content: bytes, url: str, final_url: str, content_type: str, fetched_at: str) -> Article:
+def _extract(content: bytes, url: str, final_url: str, content_type: str, fetched_at: str,
+             hint: dict[str, str] | None = None) -> Article:
     article = extract_article(content, url=final_url, content_type=content_type or None)
     article.source = url
     article.url = article.url or final_url
     article.extra["fetched_at"] = fetched_at
     if final_url != url:
         article.extra["final_url"] = final_url
+    if hint:
+        # The feed/sitemap knows the date even when the page hides it.
+        article.published = article.published or hint.get("published")
+        if hint.get("title"):
+            article.extra.setdefault("listing_title", hint["title"])
     return article
 
 
@@ -356,16 +377,19 @@ def _urls(urls: list[str] | None, config: Config) -> list[str]:
 
 def fetch_articles(urls: list[str] | None, config: Config, *, summary: FetchSummary | None = None,
                    progress: ProgressFn | None = None, store_only: bool = False,
-                   client: httpx.Client | None = None) -> Iterator[Article | ReadFailure]:
+                   client: httpx.Client | None = None,
+                   handled: dict[str, str] | None = None) -> Iterator[Article | ReadFailure]:
     """Fetch ``urls`` (default: ``config.fetch.sources``) and yield what they hold.
 
     Yields one Article per newly fetched or changed article page and one ReadFailure
     per URL that failed; pages answered 304 and URLs refused by robots.txt yield
     nothing (they are counted in ``summary``). Network resources are released when
-    the generator is exhausted or closed.
+    the generator is exhausted or closed. ``handled`` collects ``url -> SHA-256`` of
+    the stored pages yielded (for :func:`mark_indexed`, once they are committed).
     """
     chosen = _urls(urls, config)
-    fetcher = Fetcher(config, summary=summary, progress=progress, store_only=store_only, client=client)
+    fetcher = Fetcher(config, summary=summary, progress=progress, store_only=store_only, client=client,
+                      handled=handled)
     try:
         yield from fetcher.run(chosen)
     finally:
@@ -390,12 +414,22 @@ def fetch_and_index(urls: list[str] | None, config: Config, *, progress: Progres
     What ``vnsearch fetch URL...`` runs (``--no-index`` runs :func:`fetch` with
     ``store_only=True`` instead). Indexing is incremental: the builder skips articles
     whose text it already holds.
+
+    After the fetched articles, the same index run takes every stored page still
+    pending (stored by a run killed before its index commit, or by ``--no-index``),
+    read from the store: the server answers 304 for those, so nothing else would
+    index them. Pages are marked indexed only once the index run has returned, i.e.
+    after the commits that hold them; a crash before that leaves them pending, and
+    re-indexing one the index already holds is a no-op (same key, same text hash).
     """
     from .build import index_articles  # the indexing side; imported only when indexing
 
     summary = FetchSummary()
-    items = fetch_articles(urls, config, summary=summary, progress=progress)
+    handled: dict[str, str] = {}
+    items = itertools.chain(fetch_articles(urls, config, summary=summary, progress=progress, handled=handled),
+                            _pending_articles(config, summary, handled, progress))
     built = index_articles(config, items, progress=index_progress)
+    mark_indexed(config, handled)
     return summary, built
 
 
@@ -436,21 +470,59 @@ def run_fetch(config: Config, urls: list[str] | None, *, index: bool = True, qui
     return 1 if summary.failed else 0
 
 
-def iter_stored_articles(config: Config) -> Iterator[Article | ReadFailure]:
-    """Re-extract every stored page of the raw store, without any network access."""
+def _stored(page: StoredPage, handled: dict[str, str] | None) -> Article | ReadFailure:
+    """A stored page re-extracted (recorded in ``handled`` unless its file is unreadable)."""
+    try:
+        content = page.read()
+    except (OSError, EOFError) as exc:
+        return ReadFailure(page.url, f"stored page unreadable: {exc}")
+    if handled is not None:
+        handled[page.url] = body_sha256(content)
+    try:
+        return _extract(content, page.url, page.final_url, page.content_type, page.fetched_at, page.hint)
+    except ExtractError as exc:
+        return ReadFailure(page.url, str(exc))
+
+
+def _pending_articles(config: Config, summary: FetchSummary, handled: dict[str, str],
+                      progress: ProgressFn | None) -> Iterator[Article | ReadFailure]:
+    """The stored pages not yet indexed and not handled by this run, re-extracted (no network)."""
+    folder = config.path("raw")
+    if not (folder / "pages.sqlite").is_file():
+        return
+    notify = progress or (lambda event, info: None)
+    with RawStore(folder) as store:
+        pending = [page for page in store.pending() if page.url not in handled]
+    for page in pending:
+        item = _stored(page, handled)
+        summary.from_store += 1
+        notify("from-store", page.url)
+        yield item
+
+
+def iter_stored_articles(config: Config, *, handled: dict[str, str] | None = None) -> Iterator[Article | ReadFailure]:
+    """Re-extract every stored page of the raw store, without any network access.
+
+    ``handled`` collects ``url -> SHA-256`` of the pages read; pass it to
+    :func:`mark_indexed` after the index run that took them has returned.
+    """
     folder = config.path("raw")
     if not (folder / "pages.sqlite").is_file():
         return
     with RawStore(folder) as store:
-        for page in store:
-            if page.status != 200:
-                continue
-            try:
-                content = page.read()
-            except (OSError, EOFError) as exc:
-                yield ReadFailure(page.url, f"stored page unreadable: {exc}")
-                continue
-            try:
-                yield _extract(content, page.url, page.final_url, page.content_type, page.fetched_at)
-            except ExtractError as exc:
-                yield ReadFailure(page.url, str(exc))
+        pages = [page for page in store if page.status == 200]
+    for page in pages:
+        yield _stored(page, handled)
+
+
+def mark_indexed(config: Config, handled: dict[str, str]) -> None:
+    """Record in the raw store that the index holds these pages (``url -> SHA-256`` of their body).
+
+    Only after the index commit that holds them: a page left unmarked is indexed again
+    by the next ``vnsearch fetch`` (a no-op for the index when it already holds it).
+    """
+    folder = config.path("raw")
+    if not handled or not (folder / "pages.sqlite").is_file():
+        return
+    with RawStore(folder) as store:
+        store.mark_indexed(handled)
