@@ -28,7 +28,7 @@ from typing import Iterable, Iterator
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
-__all__ = ["DocSets", "Evaluated", "TermData", "docsets_for", "iter_bits", "bits_from_ids"]
+__all__ = ["DocSets", "SharedState", "Evaluated", "TermData", "docsets_for", "iter_bits", "bits_from_ids"]
 
 # Documents kept per term (and field) with their BM25 score, best first: the "champion
 # list" from which the first stage draws candidates (Manning et al., IR book, 7.1.3).
@@ -149,23 +149,46 @@ def bits_from_ids(ids: Iterable[int], size: int) -> int:
     return int.from_bytes(buf, "little")
 
 
+class SharedState:
+    """The caches of one index state, shared by the searchers of every thread.
+
+    Each thread searches with its own Whoosh searcher (its own open files); what they
+    read (bitsets, champion lists, decoded blocks, field lengths, facet columns) is
+    plain Python data, the same for every searcher of the same index state.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.terms: "OrderedDict[tuple[str, str], TermData]" = OrderedDict()
+        self.ranges: "OrderedDict[tuple, int]" = OrderedDict()
+        self.blocks: "OrderedDict[tuple, tuple]" = OrderedDict()
+        self.values: dict[str, list[int]] = {}
+        self.dates: tuple[list[str], list[int]] | None = None
+        self.lengths: dict[tuple[int, str], list[int]] = {}
+        self.live: int | None = None
+        self.facet_columns: dict | None = None
+
+
 class DocSets:
     """Bitsets of one searcher's documents: per term, per facet value, per date range."""
 
-    def __init__(self, searcher, facet_columns: dict[str, tuple[list, list[int]]]):
+    def __init__(self, searcher, facet_columns: dict[str, tuple[list, list[int]]],
+                 shared: SharedState | None = None):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
         self._columns = facet_columns
-        self._lock = threading.Lock()
-        self._terms: "OrderedDict[tuple[str, str], int]" = OrderedDict()
-        self._ranges: "OrderedDict[tuple, int]" = OrderedDict()
-        self._blocks: "OrderedDict[tuple, tuple]" = OrderedDict()
-        self._values: dict[str, list[int]] = {}
-        self._dates: tuple[list[str], list[int]] | None = None
-        self._length_cache: dict[tuple[int, str], list[int]] = {}
+        self._shared = shared = shared if shared is not None else SharedState()
+        self._lock = shared.lock
+        self._terms = shared.terms
+        self._ranges = shared.ranges
+        self._blocks = shared.blocks
+        self._values = shared.values
+        self._length_cache = shared.lengths
         self._deadline: float | None = None
-        self.live = bits_from_ids(self.reader.all_doc_ids(), self.size)
+        if shared.live is None:
+            shared.live = bits_from_ids(self.reader.all_doc_ids(), self.size)
+        self.live = shared.live
 
     # -- building blocks ------------------------------------------------------------
 
@@ -205,7 +228,7 @@ class DocSets:
                 continue
             ids, weights, blockmap = _read_postings(m)
             blocks.append(blockmap)
-            lengths = self._lengths(sub, fieldname)
+            lengths = self._lengths(sub, offset, fieldname)
             for d in ids:
                 g = d + offset
                 buf[g >> 3] |= 1 << (g & 7)
@@ -235,10 +258,10 @@ class DocSets:
 
         return score
 
-    def _lengths(self, sub, fieldname: str) -> list[int]:
+    def _lengths(self, sub, offset: int, fieldname: str) -> list[int]:
         """Per-document field lengths of one segment (Whoosh's one-byte encoding, decoded)."""
         cache = self._length_cache
-        key = (id(sub), fieldname)
+        key = (offset, fieldname)
         got = cache.get(key)
         if got is None:
             from whoosh.util.numeric import byte_to_length
@@ -299,11 +322,11 @@ class DocSets:
 
     def _date_order(self) -> tuple[list[str], list[int]]:
         """(dates ascending, their document numbers), for range filters and newest-first."""
-        if self._dates is None:
+        if self._shared.dates is None:
             values, ids = self._columns["published"]
             pairs = sorted((values[n], d) for d, n in enumerate(ids) if n >= 0 and values[n])
-            self._dates = ([p for p, _ in pairs], [d for _, d in pairs])
-        return self._dates
+            self._shared.dates = ([p for p, _ in pairs], [d for _, d in pairs])
+        return self._shared.dates
 
     def newest(self, bits: int, limit: int) -> list[int]:
         """Up to ``limit`` documents of ``bits``, newest first; undated ones last."""
@@ -562,13 +585,13 @@ def scoring_terms(q: wq.Query) -> list[tuple[str, str]]:
 _DOCSETS_LOCK = threading.Lock()
 
 
-def docsets_for(searcher, facet_columns) -> DocSets:
-    """The searcher's :class:`DocSets` (made once per searcher, shared by its users)."""
+def docsets_for(searcher, facet_columns, shared: SharedState | None = None) -> DocSets:
+    """The searcher's :class:`DocSets` (made once per searcher; caches in ``shared``)."""
     ds = getattr(searcher, "_vn_docsets", None)
     if ds is None:
         with _DOCSETS_LOCK:
             ds = getattr(searcher, "_vn_docsets", None)
             if ds is None:
-                ds = DocSets(searcher, facet_columns)
+                ds = DocSets(searcher, facet_columns, shared or getattr(searcher, "_vn_shared", None))
                 searcher._vn_docsets = ds
     return ds

@@ -22,7 +22,7 @@ from whoosh import query as wq
 
 from . import store
 from .config import Config
-from .docsets import DocSets, docsets_for
+from .docsets import DocSets, SharedState, docsets_for
 from .highlight import highlight_all, snippet
 from .querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
 from .suggest import Suggester
@@ -277,6 +277,7 @@ class SearchEngine:
         # Recent results (per process, shared by its threads), keyed by the request and
         # the index generation/counts, so a commit or a rebuild's swap invalidates them.
         self._results = _ResultCache(RESULT_CACHE_SIZE)
+        self._states: dict[tuple, SharedState] = {}
 
     # -- index access -----------------------------------------------------------
 
@@ -286,6 +287,23 @@ class SearchEngine:
 
     def searcher(self):
         """This thread's searcher, refreshed when the index changed."""
+        s = self._searcher()
+        if getattr(s, "_vn_shared", None) is None:
+            s._vn_shared = self._shared_state(s)
+        return s
+
+    def _shared_state(self, s) -> SharedState:
+        """The caches for this searcher's index state, shared with the other threads."""
+        reader = s.reader()
+        key = (self._local.generation, reader.generation(), reader.doc_count_all(), reader.doc_count())
+        with self._lock:
+            state = self._states.get(key)
+            if state is None:
+                self._states.clear()  # an older index state: its caches are done with
+                state = self._states[key] = SharedState()
+        return state
+
+    def _searcher(self):
         loc = self._local
         now = time.monotonic()
         if loc.searcher is not None and now - loc.checked < self.refresh_seconds:
@@ -863,6 +881,9 @@ def _facet_columns(s) -> dict[str, tuple[list, list[int]]]:
     categoriser calls as with Whoosh's ``groupedby``.
     """
     cols = getattr(s, "_vn_facet_columns", None)
+    shared = getattr(s, "_vn_shared", None)
+    if cols is None and shared is not None:
+        cols = shared.facet_columns
     if cols is None:
         cols = {}
         reader = s.reader()
@@ -890,7 +911,9 @@ def _facet_columns(s) -> dict[str, tuple[list, list[int]]]:
                     ids.append(n)
             ids.extend([-1] * (reader.doc_count_all() - len(ids)))
             cols[name] = (values, ids)
-        s._vn_facet_columns = cols
+        if shared is not None:
+            shared.facet_columns = cols
+    s._vn_facet_columns = cols
     return cols
 
 

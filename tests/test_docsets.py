@@ -155,3 +155,25 @@ def test_newest_sort_is_by_date_then_undated(engine):
     # undated articles come after every dated one
     if None in dates:
         assert all(d is None for d in dates[dates.index(None):])
+
+
+def test_threads_share_one_cache_per_index_state(engine):
+    """Each thread has its own searcher (its own open files) but the same caches."""
+    import threading
+
+    got = {}
+
+    def grab(name):
+        s = engine.searcher()
+        got[name] = (s, engine.docsets(s))
+
+    threads = [threading.Thread(target=grab, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    (sa, da), (sb, db) = got["a"], got["b"]
+    assert sa is not sb
+    assert da is not db and da._shared is db._shared
+    da.term("body_f", "bo")
+    assert ("body_f", "bo") in db._terms
