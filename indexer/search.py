@@ -321,12 +321,17 @@ class SearchEngine:
                 loc.searcher = new
                 return new
         ix = store.open_index(self.live)
-        try:
-            opened = ix.searcher()
-        except Exception as exc:  # a segment file missing or unreadable: not a 500
-            raise store.IndexMissingError(
-                f"the index at {self.live} cannot be read ({type(exc).__name__}: {exc}); "
-                f"rebuild it with `vnsearch index PATH --rebuild`") from None
+        failure = None
+        with store.quiet_failed_open() as opening:
+            try:
+                opened = ix.searcher()
+            except Exception as exc:  # a segment file missing or unreadable: not a 500
+                opening.failed = True
+                failure = store.IndexMissingError(
+                    f"the index at {self.live} cannot be read ({type(exc).__name__}: {exc}); "
+                    f"rebuild it with `vnsearch index PATH --rebuild`")
+        if failure is not None:
+            raise failure
         old = loc.searcher
         loc.searcher = opened
         loc.generation = gen
