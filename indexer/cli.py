@@ -89,14 +89,19 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
     try:
         # Files go to the builder unread: it skips those its manifest shows unchanged.
         items = (FileInput(path) for path in iter_files(inputs))
+        handled: dict[str, str] = {}
         if from_raw:
             import itertools
 
             from .fetch import iter_stored_articles
 
-            items = itertools.chain(items, iter_stored_articles(cfg))
+            items = itertools.chain(items, iter_stored_articles(cfg, handled=handled))
         summary = index_articles(cfg, items, rebuild=rebuild, prune=prune, wait=wait,
                                  progress=progress, total=total)
+        if handled:
+            from .fetch import mark_indexed
+
+            mark_indexed(cfg, handled)  # only now: the index run that holds them returned
     except store.IndexLockedError as exc:
         raise click.ClickException(str(exc)) from None
     except store.IndexMissingError as exc:

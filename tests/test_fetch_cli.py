@@ -101,3 +101,27 @@ def test_second_fetch_gets_304_for_feed_and_sitemap_and_asks_for_no_article(serv
     assert [r.status for r in server.requests_to("/sitemap-news.xml")] == [200, 304]
     assert sum(len(server.requests_to(p)) for p in articles) == asked  # no article asked for again
     assert SearchEngine(make_config(tmp_path)).stats()["documents"] == 27
+
+
+def test_index_raw_marks_the_stored_pages_it_indexed(server, tmp_path):
+    """Pages fetched with --no-index are pending; `vnsearch index --raw` indexes and marks them."""
+    from indexer.rawstore import RawStore
+
+    serve_feed(server, FEED)
+    cfg_path = _config_file(tmp_path, server.url("/rss/tin-moi-nhat.rss"))
+    runner = CliRunner()
+    fetched = runner.invoke(main, ["--config", str(cfg_path), "fetch", "--no-index", "--quiet"],
+                            catch_exceptions=False)
+    assert fetched.exit_code == 0, fetched.output
+    cfg = make_config(tmp_path)
+    with RawStore(cfg.path("raw")) as store:
+        assert store.pending_count() == 4
+    indexed = runner.invoke(main, ["--config", str(cfg_path), "index", "--raw", "--quiet"],
+                            catch_exceptions=False)
+    assert indexed.exit_code == 0, indexed.output
+    assert "indexed 4" in indexed.output
+    with RawStore(cfg.path("raw")) as store:
+        assert store.pending_count() == 0
+    # so the next fetch has no stored page left to index
+    again = runner.invoke(main, ["--config", str(cfg_path), "fetch", "--quiet"], catch_exceptions=False)
+    assert again.exit_code == 0 and "stored pages indexed" not in again.output, again.output
