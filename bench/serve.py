@@ -104,6 +104,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--connections", default="8,32")
     ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    ap.add_argument("--no-result-cache", action="store_true",
+                    help="serve with search.result_cache = 0: every request really searches")
     args = ap.parse_args()
     index_path = args.workdir / args.size / "index"
     if not index_path.exists():
@@ -111,7 +113,19 @@ def main() -> None:
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     log = open(args.workdir / f"serve-{args.size}.log", "w")
-    server = subprocess.Popen([PY, "-m", "indexer.cli", "serve", "--index", str(index_path), "--host", "127.0.0.1",
+    config_args = []
+    if args.no_result_cache:
+        conf = args.workdir / "serve-no-result-cache.toml"
+        text = (ROOT / "config.toml").read_text(encoding="utf-8")
+        text = text.replace("result_cache = 512", "result_cache = 0")
+        # relative paths in a config file are relative to its folder: point at the repository's
+        text = text.replace('synonyms = "indexer/data/synonyms.txt"',
+                            f'synonyms = "{ROOT / "indexer/data/synonyms.txt"}"')
+        conf.write_text(text, encoding="utf-8")
+        assert "result_cache = 0" in conf.read_text(encoding="utf-8")
+        config_args = ["--config", str(conf)]
+    server = subprocess.Popen([PY, "-m", "indexer.cli", *config_args, "serve", "--index", str(index_path),
+                               "--host", "127.0.0.1",
                                "--port", str(port), "--workers", str(args.workers)],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -143,14 +157,16 @@ def main() -> None:
                       f"non-2xx {r['non2xx']}, errors {r['socket_errors'] or 0}", flush=True)
                 rows.append([name, conns, f"{r['rps']:.0f}", r["p50"], r["p99"], r["non2xx"]])
         rss = worker_rss_mb(server.pid)
-        print(table(rows, [f"serve, {args.size}, {args.workers} gunicorn workers, wrk {args.duration} s",
+        cache_note = ", result cache off" if args.no_result_cache else ""
+        print(table(rows, [f"serve, {args.size}, {args.workers} gunicorn workers, wrk {args.duration} s{cache_note}",
                            "connections", "requests/s", "p50 ms", "p99 ms", "non-2xx"]))
         print("worker memory MB:", "; ".join(f"RSS {x['rss']}, PSS {x['pss']}, private {x['private']}, "
                                              f"anonymous {x['anon']}" for x in rss))
         out = {"size": args.size, "workers": args.workers, "duration": args.duration,
                "worker_memory_mb": rss,
                "results": {k: {kk: vv for kk, vv in v.items() if kk != "raw"} for k, v in results.items()}}
-        print("saved", save_result(args.workdir, f"serve-{args.size}", out))
+        name = f"serve-{args.size}" + ("-no-result-cache" if args.no_result_cache else "")
+        print("saved", save_result(args.workdir, name, out))
     finally:
         try:
             os.killpg(server.pid, signal.SIGTERM)

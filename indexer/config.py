@@ -48,6 +48,7 @@ class SearchConfig:
     rescore_window: int = 100
     time_limit: float = 3.0
     synonyms: str = "indexer/data/synonyms.txt"
+    result_cache: int = 512
 
 
 @dataclass(frozen=True)

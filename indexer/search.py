@@ -173,7 +173,6 @@ class Document:
     docnum: int
 
 
-RESULT_CACHE_SIZE = 512
 
 
 class _ResultCache:
@@ -276,7 +275,7 @@ class SearchEngine:
         self._lock = threading.Lock()
         # Recent results (per process, shared by its threads), keyed by the request and
         # the index generation/counts, so a commit or a rebuild's swap invalidates them.
-        self._results = _ResultCache(RESULT_CACHE_SIZE)
+        self._results = _ResultCache(config.search.result_cache)
         self._states: dict[tuple, SharedState] = {}
 
     # -- index access -----------------------------------------------------------
