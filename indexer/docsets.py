@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import pickle
 import threading
 import time
 from array import array
 from collections import OrderedDict
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -87,6 +89,21 @@ def iter_bits(data: bytes) -> Iterator[int]:
             for j in range(8):
                 if byte >> j & 1:
                     yield base + j
+
+
+def _decode_positions(value: bytes):
+    """whoosh.formats.Positions.decode_positions without its per-call overhead:
+    a 4-byte count, then the pickled list of position deltas (its final STOP may
+    have been stripped by the block encoder)."""
+    if value[-1:] != b".":
+        value += b"."
+    return accumulate(pickle.loads(value[4:]))
+
+
+def _positions_decoder(fmt):
+    from whoosh.formats import Positions
+
+    return _decode_positions if type(fmt) is Positions else fmt.decoder("positions")
 
 
 def _lengths_column():
@@ -462,26 +479,34 @@ class DocSets:
                 self._positions_generic(sub, offset, fieldname, text, wanted, out)
                 continue
             leaf = None
+            maxids = blockmap.maxids
+            nblocks = len(maxids)
+            bi = 0
+            current = -1
+            ids = values = decode = None
             for d in wanted:
-                bi = bisect.bisect_left(blockmap.maxids, d)
-                if bi >= len(blockmap.maxids):
-                    break
-                key = (li, fieldname, text, bi)
-                with self._lock:
-                    block = self._blocks.get(key)
-                    if block is not None:
-                        self._blocks.move_to_end(key)
-                if block is None:
-                    if leaf is None:
-                        leaf = _leaf(sub.postings(fieldname, text))
-                    leaf._goto(blockmap.starts[bi])
-                    leaf._read_ids()
-                    leaf._read_values()
-                    values = leaf._values
-                    size = 200 + 4 * len(values) + sum(len(v) + 41 for v in values)
-                    block = (array("i", leaf._ids), values, leaf.format.decoder("positions"), size)
-                    self._remember_block(key, block)
-                ids, values, decode, _size = block
+                if d > maxids[bi]:
+                    bi = bisect.bisect_left(maxids, d, bi)
+                    if bi >= nblocks:
+                        break
+                if bi != current:  # one cache look-up per block, not per document
+                    current = bi
+                    key = (li, fieldname, text, bi)
+                    with self._lock:
+                        block = self._blocks.get(key)
+                        if block is not None:
+                            self._blocks.move_to_end(key)
+                    if block is None:
+                        if leaf is None:
+                            leaf = _leaf(sub.postings(fieldname, text))
+                        leaf._goto(blockmap.starts[bi])
+                        leaf._read_ids()
+                        leaf._read_values()
+                        vals = leaf._values
+                        size = 200 + 4 * len(vals) + sum(len(v) + 41 for v in vals)
+                        block = (array("i", leaf._ids), vals, _positions_decoder(leaf.format), size)
+                        self._remember_block(key, block)
+                    ids, values, decode, _size = block
                 i = bisect.bisect_left(ids, d)
                 if i < len(ids) and ids[i] == d:
                     out[d + offset] = frozenset(decode(values[i]))
