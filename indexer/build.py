@@ -33,6 +33,7 @@ from .config import Config
 from .documents import Article, ReadFailure
 from .normalize import fold, normalize
 from . import store
+from .schema import bigrams
 from .tokencache import TokenCache
 from whoosh.codec.whoosh3 import W3Codec
 
@@ -111,7 +112,7 @@ def _hash_of(article: Article) -> str:
     return content_hash(" ".join((article.title + "\n" + article.body).split()))
 
 
-def _segment(job: tuple) -> tuple[dict, tuple | None]:
+def _segment(job: tuple, pairs: bool = False) -> tuple[dict, tuple | None]:
     """Token streams for one article (pyvi unless its spans were cached).
 
     The same streams as :func:`indexer.analysis.analyze` + ``field_tokens`` (a test
@@ -134,6 +135,9 @@ def _segment(job: tuple) -> tuple[dict, tuple | None]:
         "body_x": bx,
         "words": _words(tx, tw) + _words(bx, bw),
     }
+    if pairs:  # index.phrase_pairs: the index's schema has title_b / body_b
+        streams["title_b"] = bigrams(tf)
+        streams["body_b"] = bigrams(bf)
     return streams, new_spans
 
 
@@ -255,7 +259,7 @@ def index_articles(
     with store.writer_lock(live, wait=wait):
         folder = None
         if rebuild or not store.exists(live):
-            folder, ix = store.new_generation(live)
+            folder, ix = store.new_generation(live, config.index.phrase_pairs)
             known_hash, hash_key, key_source = {}, {}, {}
         else:
             ix = store.open_index(live)
@@ -378,12 +382,13 @@ class _SubWriter:
 
         self.ix = whoosh_index.open_dir(folder, indexname=store.INDEX_NAME)
         self.segment_docs = segment_docs
+        self.pairs = "body_b" in self.ix.schema
         self.writer: FastSegmentWriter | None = None
         self.segments: list = []
 
     def add(self, job: tuple):
         stored, title, body, spans = job
-        streams, new_spans = _segment((title, body, spans))
+        streams, new_spans = _segment((title, body, spans), self.pairs)
         if self.writer is None:
             self.writer = FastSegmentWriter(self.ix, _lk=False, codec=W3Codec(compression=1))
         self.writer.add_analyzed(stored, streams)

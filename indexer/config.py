@@ -56,6 +56,7 @@ class IndexConfig:
     processes: int = 0
     batch_size: int = 64
     writer_memory_mb: int = 256
+    phrase_pairs: bool = False
 
 
 @dataclass(frozen=True)

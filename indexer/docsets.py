@@ -30,6 +30,8 @@ from typing import Iterable, Iterator
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
+from .schema import bigrams
+
 __all__ = ["DocSets", "SharedState", "Evaluated", "TermData", "docsets_for", "iter_bits", "bits_from_ids"]
 
 # Documents kept per term (and field) with their BM25 score, best first: the "champion
@@ -421,6 +423,14 @@ class DocSets:
             out = self.live
             for word in q.words:
                 out &= self.term(q.fieldname, word)
+            pairs = _BIGRAM_FIELDS.get(q.fieldname)
+            if pairs in self.searcher.schema and len(q.words) >= 2:
+                # Adjacent pairs are terms of their own: a two-word phrase is exactly
+                # its pair, a longer one is checked only where all its pairs occur.
+                for pair in bigrams(list(q.words)):
+                    out &= self.term(pairs, pair)
+                if len(q.words) == 2:
+                    return out
             if within is None or len(q.words) < 2:
                 return out
             return self.phrase(q.fieldname, list(q.words), out & within)
@@ -615,6 +625,10 @@ def scoring_terms(q: wq.Query) -> list[tuple[str, str]]:
     walk(q)
     return list(out)
 
+
+# The bigram field beside each syllable field (indexes made before it fall back to
+# checking phrases from positions alone).
+_BIGRAM_FIELDS = {"title_f": "title_b", "body_f": "body_b"}
 
 _DOCSETS_LOCK = threading.Lock()
 

@@ -35,7 +35,7 @@ from whoosh.writing import SegmentWriter
 __all__ = ["FastSegmentWriter", "TOKEN_FIELDS", "commit_with_segments"]
 
 # Fields fed with (token, position) lists rather than strings.
-TOKEN_FIELDS = ("title_f", "title_x", "body_f", "body_x", "words")
+TOKEN_FIELDS = ("title_f", "title_x", "body_f", "body_x", "title_b", "body_b", "words")
 
 _dumps = pickle.dumps
 
@@ -112,6 +112,8 @@ class FastSegmentWriter(SegmentWriter):
         pdw.start_doc(docnum)
         try:
             for fieldname in sorted(stored.keys() | streams.keys()):
+                if fieldname not in schema:  # an index made before the field existed
+                    continue
                 field = schema[fieldname]
                 tokens = streams.get(fieldname)
                 length = 0

@@ -24,9 +24,16 @@ from whoosh.analysis import Analyzer, Token
 
 from .analysis import Analysis, analyze
 
-__all__ = ["TokenStream", "build_schema", "SCHEMA_VERSION", "field_tokens"]
+__all__ = ["TokenStream", "build_schema", "SCHEMA_VERSION", "field_tokens", "bigrams"]
 
-SCHEMA_VERSION = 1
+# 2: optional title_b / body_b (folded syllable pairs, no positions) for phrase queries.
+SCHEMA_VERSION = 2
+
+
+def bigrams(folds: Sequence[str]) -> list[str]:
+    """Adjacent folded syllables as one token ("ha nội" -> "ha_noi"): a two-syllable
+    phrase is one term, a longer one narrows to the articles with all its pairs."""
+    return [f"{a}_{b}" for a, b in zip(folds, folds[1:])]
 
 
 class TokenStream(str):
@@ -46,7 +53,10 @@ class TokenStream(str):
 
 
 def field_tokens(analysis: Analysis, stream: str) -> list[tuple[str, int]]:
-    """The ``(token, position)`` pairs of one stream ("exact", "fold" or "words")."""
+    """The ``(token, position)`` pairs of one stream ("exact", "fold", "bigrams" or "words")."""
+    if stream == "bigrams":
+        folds = [s.fold for s in analysis.syllables]
+        return [(t, i) for i, t in enumerate(bigrams(folds))]
     if stream == "exact":
         return [(s.exact, s.pos) for s in analysis.syllables]
     if stream == "fold":
@@ -86,15 +96,18 @@ class VietnameseAnalyzer(Analyzer):
 def _text_field(stream: str, *, field_boost: float = 1.0, vector: bool = False) -> fields.TEXT:
     return fields.TEXT(
         analyzer=VietnameseAnalyzer(stream),
-        phrase=stream != "words",
+        phrase=stream not in ("words", "bigrams"),
         field_boost=field_boost,
         vector=formats.Frequency() if vector else None,
     )
 
 
-def build_schema() -> fields.Schema:
-    """A fresh schema instance (Whoosh pickles it into the index's table of contents)."""
-    return fields.Schema(
+def build_schema(phrase_pairs: bool = False) -> fields.Schema:
+    """A fresh schema instance (Whoosh pickles it into the index's table of contents).
+
+    ``phrase_pairs`` adds ``title_b``/``body_b`` (``index.phrase_pairs``).
+    """
+    schema = fields.Schema(
         key=fields.ID(stored=True, unique=True, sortable=True),
         hash=fields.ID(stored=True, sortable=True),
         source=fields.ID(stored=True, sortable=True),
@@ -114,3 +127,8 @@ def build_schema() -> fields.Schema:
         description=fields.STORED(),
         indexed_at=fields.STORED(),
     )
+    if phrase_pairs:
+        # Filters for phrase queries only (never scored): see indexer.docsets.
+        schema.add("title_b", _text_field("bigrams"))
+        schema.add("body_b", _text_field("bigrams"))
+    return schema

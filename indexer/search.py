@@ -343,7 +343,10 @@ class SearchEngine:
 
     def close(self) -> None:
         """Close this thread's searcher (others close when their thread ends)."""
+        s = self._local.searcher
         self._local.searcher = None
+        if s is not None:
+            s.close()
 
     def check(self) -> None:
         """Raise :class:`store.IndexMissingError` when the index cannot be searched."""

@@ -113,14 +113,14 @@ def quiet_failed_open() -> Iterator[_Opening]:
             gc.collect()
 
 
-def new_generation(live: Path):
+def new_generation(live: Path, phrase_pairs: bool = False):
     """Create an empty index in a new generation folder; returns (folder, index)."""
     root = _gen_root(live)
     root.mkdir(parents=True, exist_ok=True)
     folder = root / f"g-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     folder.mkdir()
     (folder / "BUILDING").write_text(str(os.getpid()))
-    ix = whoosh_index.create_in(str(folder), build_schema(), indexname=INDEX_NAME)
+    ix = whoosh_index.create_in(str(folder), build_schema(phrase_pairs), indexname=INDEX_NAME)
     return folder, ix
 
 
@@ -146,9 +146,9 @@ def activate(live: Path, folder: Path, keep: int = 1) -> None:
     _collect(live, keep_also=previous if keep else None)
 
 
-def create_empty(live: Path):
+def create_empty(live: Path, phrase_pairs: bool = False):
     """Make ``live`` an empty index (first incremental run) and open it."""
-    folder, ix = new_generation(live)
+    folder, ix = new_generation(live, phrase_pairs)
     activate(live, folder)
     return ix
 

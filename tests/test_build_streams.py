@@ -38,3 +38,8 @@ def test_fast_streams_match_analysis():
         assert none is None and [list(x) for x in new_spans] == [list(x) for x in spans]
         for got in (cold, warm):
             assert {k: _as_pairs(v) for k, v in got.items()} == want
+        # index.phrase_pairs: the pair streams too
+        paired, _ = _segment((title, body, spans), True)
+        want_pairs = dict(want, title_b=field_tokens(analyze(title, normalized=True), "bigrams"),
+                          body_b=field_tokens(analyze(body, normalized=True), "bigrams"))
+        assert {k: _as_pairs(v) for k, v in paired.items()} == want_pairs

@@ -177,3 +177,36 @@ def test_threads_share_one_cache_per_index_state(engine):
     assert da is not db and da._shared is db._shared
     da.term("body_f", "bo")
     assert ("body_f", "bo") in db._terms
+
+
+def test_phrase_pairs_give_the_same_phrase_matches(tmp_path):
+    """With index.phrase_pairs the pair fields answer phrases: the same documents as
+    Whoosh's phrase matcher (and as the default index, which checks positions)."""
+    from indexer.build import index_articles
+    from indexer.readers import read_paths
+    from indexer.search import SearchEngine
+
+    from .conftest import CORE, make_config
+
+    cfg = make_config(tmp_path).with_overrides(**{"index.phrase_pairs": True})
+    assert index_articles(cfg, read_paths([CORE])).indexed > 200
+    engine = SearchEngine(cfg)
+    s = engine.searcher()
+    assert "body_b" in s.schema and "title_b" in s.schema
+    ds = engine.docsets(s)
+    assert ds.term("body_b", "ha_noi"), "the pair terms are indexed"
+    for text in ['"Hà Nội"', '"thị trường chứng khoán"', 'bóng đá -"World Cup"', '"ủy ban"']:
+        parsed = engine.parse(text)
+        engine.expand(parsed)
+        q = engine._retrieval_query(parsed, s, require_all=True)
+        expected = _whoosh_docs(engine, q)
+        assert expected, text
+        assert _bits_docs(ds, ds.evaluate(q).bits) == expected
+        assert engine.search(SearchRequest(q=text)).total == len(expected)
+    # a second run over the same files (unchanged: nothing to write) fails nothing
+    assert index_articles(cfg, read_paths([CORE])).failed == 0
+    engine.close()
+
+
+def test_default_index_has_no_pair_fields(engine):
+    assert "body_b" not in engine.searcher().schema
