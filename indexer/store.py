@@ -14,6 +14,7 @@ import fcntl
 import os
 import shutil
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -74,7 +75,7 @@ def open_index(live: Path):
             # No mmap: Whoosh's memory-mapped reading left a searching process with over
             # 1 GB of *anonymous* resident memory on the full corpus (2.1 GB RSS in all);
             # plain reads keep it at about 150 MB at the same query latency.
-            storage = FileStorage(str(target), supports_mmap=False)
+            storage = _ReadStorage(str(target), supports_mmap=False)
             ix = storage.open_index(indexname=INDEX_NAME)
             ix.reader().close()  # every segment the TOC names is there and readable
             return ix
@@ -88,6 +89,24 @@ def open_index(live: Path):
                 f"the index at {live} cannot be opened ({type(exc).__name__}: {exc}); "
                 f"rebuild it with `vnsearch index PATH --rebuild`")
     raise failure
+
+
+class _ReadStorage(FileStorage):
+    """Whoosh's FileStorage whose files close quietly when dropped unclosed.
+
+    With mmap, a reader that was garbage-collected without ``close()`` released its
+    maps silently; plain files warn (ResourceWarning) and hold a descriptor until the
+    garbage collector runs. Readers are closed explicitly where we own them; this
+    is the safety net for the rest (a searcher dropped by Whoosh's ``refresh()``, a
+    reader of a half-opened damaged index).
+    """
+
+    def open_file(self, name, **kwargs):
+        f = super().open_file(name, **kwargs)
+        raw = getattr(f, "file", None)
+        if raw is not None and hasattr(raw, "close"):
+            weakref.finalize(f, raw.close)
+        return f
 
 
 class _Opening:
