@@ -634,11 +634,13 @@ class SearchEngine:
 
         "công đoàn" matches every article with "công" and "đoàn" anywhere; those with the
         two words together, exactly as typed, may rank beyond the usual window by BM25.
-        Short queries are cheap to re-score, so they get four times as many candidates.
+        Two-syllable queries are cheap to re-score, so they get four times as many
+        candidates (three-syllable ones did too, at twice the cost and no gain in
+        bench/relevance.py).
         """
         window = self.config.search.rescore_window
         syls = parsed.positive_syllables
-        if len(syls) <= 3 and any(x.exact != x.fold for x in syls):
+        if len(syls) <= 2 and any(x.exact != x.fold for x in syls):
             return 4 * window
         return window
 
