@@ -151,6 +151,9 @@ class SearchResult:
     suggestion: str | None = None
     drop_suggestions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The same events as ``notes``, for a page to word in its own language:
+    # {"code": "dropped_terms" | "missing_one" | "fuzzy" | "no_words", "words": [...]}.
+    notices: list[dict[str, Any]] = field(default_factory=list)
     explain: dict[str, Any] | None = None
 
     @property
@@ -401,10 +404,13 @@ class SearchEngine:
             return _copy_result(cached, started)
         result = SearchResult(query=req.q, total=0, page=req.page, per_page=req.per_page,
                               took_ms=0.0, hits=[], notes=list(parsed.notes))
+        if parsed.dropped:
+            result.notices.append({"code": "dropped_terms", "words": list(parsed.dropped[:10])})
         filt = self._filter(req)
         if parsed.is_empty:
             if req.q.strip() and not parsed.negative:
                 result.notes.append("the query has no searchable words")
+                result.notices.append({"code": "no_words", "words": []})
             if not parsed.negative and filt is None:  # "%%%", "*", "- -": nothing to look for
                 result.took_ms = _ms(started)
                 return result
@@ -425,6 +431,7 @@ class SearchEngine:
                 res, used = res2, wide
                 trace["stage"] = "all words (few articles) and all but one word"
                 result.notes.append("few articles have every word; also showing articles missing one")
+                result.notices.append({"code": "missing_one", "words": []})
         if res.total == 0 and parsed.positive_syllables:
             # Fuzzy fallback: a syllable no article contains (a typo) may also be any
             # indexed syllable one letter away; tone marks never count (folded terms).
@@ -438,6 +445,7 @@ class SearchEngine:
                     trace["stage"] = "all words, unknown words matched one letter away"
                     result.notes.append("no article has " + ", ".join(sorted(fuzzy))
                                         + "; showing articles with a word one letter away")
+                    result.notices.append({"code": "fuzzy", "words": sorted(fuzzy)})
         if res.total == 0 and len(parsed.positive_syllables) > 1:
             relaxed = self._retrieval_query(parsed, s, require_all=False, fuzzy=fuzzy)
             res2 = self._run(s, relaxed, filt, window, req)
@@ -980,6 +988,7 @@ def result_to_api(result: SearchResult) -> dict[str, Any]:
         "partial": result.partial,
         "suggestion": result.suggestion,
         "notes": result.notes,
+        "notices": result.notices,
     }
     if result.drop_suggestions:
         out["drop_suggestions"] = result.drop_suggestions

@@ -346,3 +346,19 @@ def test_stats_page_has_svg_charts(client):
     count = int(rows[0].select("td")[1].get_text())
     listed = page(client, link["href"])
     assert int(listed.select_one("#summary strong").get_text().replace(".", "")) == count > 100
+
+
+def test_engine_notices_are_worded_in_vietnamese(client):
+    """What the engine did to the query (typo matched one letter away, words dropped from a
+    long query) is told on the page in Vietnamese, and in the API as codes."""
+    typo = SEED_TITLE.replace("thành lập", "thànk lập")  # "thank" is in no article
+    soup = page(client, "/?" + urlencode({"q": typo}))
+    notices = [p.get_text(" ", strip=True) for p in soup.select("p.notice")]
+    assert any("thank" in n and "khác một chữ cái" in n for n in notices), notices
+    api = client.get("/api/search", query_string={"q": typo}).get_json()
+    assert {"code": "fuzzy", "words": ["thank"]} in api["notices"] and api["notes"]
+
+    long_query = " ".join([SEED_TITLE] * 3)  # 42 syllables: more than search.max_terms
+    soup = page(client, "/?" + urlencode({"q": long_query}))
+    notices = [p.get_text(" ", strip=True) for p in soup.select("p.notice")]
+    assert any(n.startswith("Câu tìm quá dài; đã bỏ qua:") for n in notices), notices
