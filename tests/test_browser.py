@@ -298,6 +298,13 @@ def test_phone_layout_375px(phone):
         phone.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path}: page is {width}px wide on a 375px phone"
+    # Charts keep readable labels on a phone (they scroll sideways rather than shrink).
+    phone.goto("/stats")
+    sizes = page.evaluate("""() => [...document.querySelectorAll('svg.chart')].map(svg => {
+        const t = svg.querySelector('text');
+        return t ? parseFloat(getComputedStyle(t).fontSize) * svg.getScreenCTM().a : null;
+    }).filter(x => x !== null)""")
+    assert sizes and min(sizes) >= 11, f"chart labels render at {sizes} px on a 375px phone"
     phone.goto("/?q=nhat+ban")
     phone.shot("phone")
     # The first result is on the first screen, not pushed down by the facets.

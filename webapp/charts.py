@@ -42,5 +42,8 @@ def bar_chart_svg(items: list[tuple[str, int]], *, title: str, vertical: bool = 
                          f'<title>{escape(label)}: {count}</title></rect>')
             parts.append(f'<text x="{label_w + w + 6}" y="{y + 17}" class="count">{count}</text>')
     kind = "chart chart-v" if vertical else "chart chart-h"
-    return (f'<svg class="{kind}" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-            f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(parts)}</svg>')
+    # The wrapper scrolls sideways on a phone instead of shrinking the labels (CSS
+    # gives each chart a minimum width at which its 13 px text stays readable).
+    return (f'<div class="chart-wrap" tabindex="0" role="group" aria-label="{escape(title)}">'
+            f'<svg class="{kind}" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+            f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(parts)}</svg></div>')
