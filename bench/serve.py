@@ -79,8 +79,8 @@ def run_wrk(url: str, script: Path, conns: int, duration: int) -> dict:
 def worker_rss_mb(master: int) -> list[dict]:
     """Per gunicorn worker: RSS, PSS, private and anonymous memory (MB), from smaps_rollup.
 
-    RSS counts the index's memory-mapped segment pages, which are page cache shared by
-    every worker (and reclaimable); ``anon`` is the worker's own heap."""
+    Segments are read with plain reads (no mmap), so RSS is mostly the worker's own heap
+    (``anon``): Python, the searchers and the per-process caches of indexer.docsets."""
     out = subprocess.run(["ps", "--ppid", str(master), "-o", "pid="], capture_output=True, text=True).stdout
     res = []
     for pid in out.split():
