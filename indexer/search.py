@@ -46,6 +46,9 @@ MAX_FUZZY_EXPANSION = 10
 # mean"), outside the collector's time limit: a query of 32 made-up words must not
 # cost 32 walks twice over. Longer queries get no fuzzy help beyond this many.
 MAX_FUZZY_SYLLABLES = 8
+# Terms re-read in the background after the index changed (the previous state's most
+# recently used ones), so the first searches after a commit find them cached.
+WARM_TERMS = 256
 
 
 @dataclass
@@ -280,6 +283,7 @@ class SearchEngine:
         # the index generation/counts, so a commit or a rebuild's swap invalidates them.
         self._results = _ResultCache(config.search.result_cache)
         self._states: dict[tuple, SharedState] = {}
+        self._warming: threading.Thread | None = None
 
     # -- index access -----------------------------------------------------------
 
@@ -298,12 +302,39 @@ class SearchEngine:
         """The caches for this searcher's index state, shared with the other threads."""
         reader = s.reader()
         key = (self._local.generation, reader.generation(), reader.doc_count_all(), reader.doc_count())
+        hot: list[tuple[str, str]] = []
         with self._lock:
             state = self._states.get(key)
             if state is None:
+                for old in self._states.values():  # the state this one replaces
+                    with old.lock:
+                        hot = list(old.terms)[-WARM_TERMS:]
                 self._states.clear()  # an older index state: its caches are done with
                 state = self._states[key] = SharedState()
+        if hot:
+            self._warm(hot)
         return state
+
+    def _warm(self, terms: list[tuple[str, str]]) -> None:
+        """Re-read, in the background, the terms the previous index state used last.
+
+        Every commit (a ``vnsearch fetch`` from cron, say) starts the caches afresh;
+        without this the next searches would each pay for reading their terms again.
+        """
+        def run() -> None:
+            try:
+                s = self.searcher()
+                ds = self.docsets(s)
+                for fieldname, text in reversed(terms):  # most recently used first
+                    ds.data(fieldname, text)
+            except Exception:  # the index changed again or went away: nothing to warm
+                pass
+            finally:
+                self.close()
+
+        thread = threading.Thread(target=run, name="vnsearch-warm", daemon=True)
+        self._warming = thread
+        thread.start()
 
     def _searcher(self):
         loc = self._local

@@ -210,3 +210,39 @@ def test_phrase_pairs_give_the_same_phrase_matches(tmp_path):
 
 def test_default_index_has_no_pair_fields(engine):
     assert "body_b" not in engine.searcher().schema
+
+
+def test_hot_terms_are_read_again_after_a_commit(fresh_config, tmp_path):
+    """After the index changes (a commit), the terms the previous state used last are
+    re-read in the background, so the next searches find them cached."""
+    import gzip
+
+    from indexer.build import index_articles
+    from indexer.readers import read_paths
+    from indexer.search import SearchEngine
+
+    from .conftest import CORE
+
+    with gzip.open(CORE / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        lines = fh.readlines()
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("".join(lines[:120]), encoding="utf-8")
+    second.write_text("".join(lines[120:]), encoding="utf-8")
+    assert index_articles(fresh_config, read_paths([first])).indexed > 100
+    engine = SearchEngine(fresh_config, refresh_seconds=0.0)
+    assert engine.search(SearchRequest(q="bộ trưởng")).total > 0
+    before = engine.searcher()._vn_shared
+    hot = set(before.terms)
+    assert ("body_f", "truong") in hot
+
+    assert index_articles(fresh_config, read_paths([second])).indexed > 50  # a commit
+    after = engine.searcher()._vn_shared
+    assert after is not before
+    assert engine._warming is not None
+    engine._warming.join(timeout=30)
+    assert hot <= set(after.terms)
+    # and the warmed data is what a fresh read gives
+    ds = engine.docsets(engine.searcher())
+    td = ds.data("body_f", "truong")
+    assert td.bits == ds._read_term("body_f", "truong").bits
+    engine.close()
