@@ -63,24 +63,16 @@ class Evaluated:
 
 @dataclass(frozen=True)
 class TermData:
-    """One term in one field: its documents, and the best of them by BM25.
-
-    ``floor`` is the lowest champion score (0 when every document is a champion): any
-    other document of the term scores at most that much for it.
-    """
+    """One term in one field: its documents, and the best of them by BM25."""
 
     bits: int
     docs: array
     scores: array
-    floor: float
     df: int
     blocks: tuple = ()  # per segment: _BlockMap or None
 
-    def score_map(self) -> dict[int, float]:
-        return dict(zip(self.docs, self.scores))
 
-
-_EMPTY = TermData(0, array("i"), array("f"), 0.0, 0)
+_EMPTY = TermData(0, array("i"), array("f"), 0)
 
 
 def iter_bits(data: bytes) -> Iterator[int]:
@@ -236,7 +228,6 @@ class DocSets:
         """One pass over the term's postings: bitset, and BM25 (as Whoosh's BM25F scores it)."""
         if fieldname not in self.searcher.schema or not self.reader.doc_frequency(fieldname, text):
             return _EMPTY
-        buf = bytearray((self.size + 8) // 8)
         scorer = self._scorer(fieldname, text)
         ids_all: list[int] = []
         scores_all: list[float] = []
@@ -250,20 +241,12 @@ class DocSets:
             ids, weights, blockmap = _read_postings(m)
             blocks.append(blockmap)
             lengths = self._lengths(sub, offset, fieldname)
-            for d in ids:
-                g = d + offset
-                buf[g >> 3] |= 1 << (g & 7)
             ids_all.extend(d + offset for d in ids)
             scores_all.extend(map(scorer, weights, [lengths[d] if d < len(lengths) else 1 for d in ids]))
-        bits = int.from_bytes(buf, "little") & self.live
-        if len(ids_all) > CHAMPIONS:
-            best = heapq.nlargest(CHAMPIONS, zip(scores_all, ids_all))
-            floor = best[-1][0]
-        else:
-            best = sorted(zip(scores_all, ids_all), reverse=True)
-            floor = 0.0
+        bits = bits_from_ids(ids_all, self.size) & self.live
+        best = heapq.nlargest(CHAMPIONS, zip(scores_all, ids_all))
         return TermData(bits, array("i", [d for _, d in best]), array("f", [sc for sc, _ in best]),
-                        floor, len(ids_all), tuple(blocks))
+                        len(ids_all), tuple(blocks))
 
     def _scorer(self, fieldname: str, text: str):
         from whoosh.scoring import BM25F, bm25
@@ -365,8 +348,7 @@ class DocSets:
                     out.append(d)
             i = j - 1
         if len(out) < limit:
-            dated = bits_from_ids(docs, self.size)
-            rest = bits & ~dated
+            rest = bits & ~self.date_range(None, None)  # cached: every dated document
             for d in iter_bits(rest.to_bytes((self.size + 8) // 8, "little")):
                 out.append(d)
                 if len(out) >= limit:

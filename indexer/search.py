@@ -11,10 +11,9 @@ from the bitset. Snippets come from the stored normalised text (no pyvi).
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -354,17 +353,12 @@ class SearchEngine:
                 loc.searcher = new
                 return new
         ix = store.open_index(self.live)
-        failure = None
-        with store.quiet_failed_open() as opening:
-            try:
-                opened = ix.searcher()
-            except Exception as exc:  # a segment file missing or unreadable: not a 500
-                opening.failed = True
-                failure = store.IndexMissingError(
-                    f"the index at {self.live} cannot be read ({type(exc).__name__}: {exc}); "
-                    f"rebuild it with `vnsearch index PATH --rebuild`")
-        if failure is not None:
-            raise failure
+        try:
+            opened = ix.searcher()
+        except Exception as exc:  # a segment file missing or unreadable: not a 500
+            raise store.IndexMissingError(
+                f"the index at {self.live} cannot be read ({type(exc).__name__}: {exc}); "
+                f"rebuild it with `vnsearch index PATH --rebuild`") from None
         old = loc.searcher
         loc.searcher = opened
         loc.generation = gen

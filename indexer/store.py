@@ -69,26 +69,21 @@ def open_index(live: Path):
         raise IndexMissingError(
             f"no index at {live}: build one with `vnsearch index PATH --index {live}` "
             f"(or `make run`)")
-    failure = None
-    with quiet_failed_open() as opening:
-        try:
-            # No mmap: Whoosh's memory-mapped reading left a searching process with over
-            # 1 GB of *anonymous* resident memory on the full corpus (2.1 GB RSS in all);
-            # plain reads keep it at about 150 MB at the same query latency.
-            storage = _ReadStorage(str(target), supports_mmap=False)
-            ix = storage.open_index(indexname=INDEX_NAME)
-            ix.reader().close()  # every segment the TOC names is there and readable
-            return ix
-        except whoosh_index.EmptyIndexError:
-            opening.failed = True
-            failure = IndexMissingError(f"{live} is not a vnsearch index (no table of contents); "
-                                        f"rebuild it with `vnsearch index PATH --rebuild`")
-        except Exception as exc:  # corrupt TOC, unreadable segment, wrong pickle...
-            opening.failed = True
-            failure = IndexMissingError(
-                f"the index at {live} cannot be opened ({type(exc).__name__}: {exc}); "
-                f"rebuild it with `vnsearch index PATH --rebuild`")
-    raise failure
+    try:
+        # No mmap: Whoosh's memory-mapped reading left a searching process with over
+        # 1 GB of *anonymous* resident memory on the full corpus (2.1 GB RSS in all);
+        # plain reads keep it at about 150 MB at the same query latency. Files a
+        # half-opened damaged index leaves behind close quietly (_ReadStorage).
+        storage = _ReadStorage(str(target), supports_mmap=False)
+        ix = storage.open_index(indexname=INDEX_NAME)
+        ix.reader().close()  # every segment the TOC names is there and readable
+        return ix
+    except whoosh_index.EmptyIndexError:
+        raise IndexMissingError(f"{live} is not a vnsearch index (no table of contents); "
+                                f"rebuild it with `vnsearch index PATH --rebuild`") from None
+    except Exception as exc:  # corrupt TOC, unreadable segment, wrong pickle...
+        raise IndexMissingError(f"the index at {live} cannot be opened ({type(exc).__name__}: "
+                                f"{exc}); rebuild it with `vnsearch index PATH --rebuild`") from None
 
 
 class _ReadStorage(FileStorage):
@@ -97,8 +92,8 @@ class _ReadStorage(FileStorage):
     With mmap, a reader that was garbage-collected without ``close()`` released its
     maps silently; plain files warn (ResourceWarning) and hold a descriptor until the
     garbage collector runs. Readers are closed explicitly where we own them; this
-    is the safety net for the rest (a searcher dropped by Whoosh's ``refresh()``, a
-    reader of a half-opened damaged index).
+    is the safety net for the rest (a searcher dropped by Whoosh's ``refresh()``, the
+    segments a half-opened damaged index had already opened).
     """
 
     def open_file(self, name, **kwargs):
@@ -109,27 +104,6 @@ class _ReadStorage(FileStorage):
         return f
 
 
-class _Opening:
-    failed = False
-
-
-@contextmanager
-def quiet_failed_open() -> Iterator[_Opening]:
-    """Close, without ResourceWarnings, the files of a reader that failed half-way.
-
-    When a segment of a damaged index cannot be read, Whoosh has already opened the
-    others and drops them unclosed (plain files: no mmap); they are released when the
-    exception is, inside this block, and (when the caller sets ``failed``) swept here.
-    """
-    import gc
-    import warnings
-
-    opening = _Opening()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        yield opening
-        if opening.failed:
-            gc.collect()
 
 
 def new_generation(live: Path, phrase_pairs: bool = False):

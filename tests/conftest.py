@@ -6,6 +6,7 @@ make_articles.py) and the client's example article; nothing here is invented.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,35 @@ CORE = DATA / "core"
 SEED = CORE / "my-ra-tuyen-bo-thanh-lap-bo-chi-huy-quan-su-moi-tai-nhat-ban.txt"
 SEED_TITLE = "Mỹ ra tuyên bố thành lập bộ chỉ huy quân sự mới tại Nhật Bản"
 SEED_URL = "https://www.congluan.vn/my-ra-tuyen-bo-thanh-lap-bo-chi-huy-quan-su-moi-tai-nhat-ban-post305266.html"
+VNSEARCH = Path(sys.executable).with_name("vnsearch")
+
+
+def vnsearch_cmd(*args: str) -> list[str]:
+    """The `vnsearch` command line for a subprocess (the console script, else the module)."""
+    if VNSEARCH.exists():
+        return [str(VNSEARCH), *args]
+    return [sys.executable, "-m", "indexer.cli", *args]
+
+
+def write_fetch_config(tmp_path: Path, sources, *, delay: float = 0.01, timeout: float = 5.0,
+                       max_items: int = 4) -> Path:
+    """A config.toml under ``tmp_path`` whose [fetch] sources are ``sources``."""
+    path = tmp_path / "config.toml"
+    listed = ", ".join(f'"{u}"' for u in sources)
+    path.write_text(f"""
+[paths]
+index = "{tmp_path / 'index'}"
+cache = "{tmp_path / 'cache'}"
+raw = "{tmp_path / 'raw'}"
+[index]
+processes = 1
+[fetch]
+delay = {delay}
+timeout = {timeout}
+max_items = {max_items}
+sources = [{listed}]
+""", encoding="utf-8")
+    return path
 
 
 def make_config(root: Path, **overrides) -> Config:

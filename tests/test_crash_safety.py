@@ -15,7 +15,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -29,20 +28,13 @@ from whoosh import index as whoosh_index
 from indexer import store
 
 try:
-    from tests.conftest import CORE, make_config
+    from tests.conftest import CORE, make_config, vnsearch_cmd
 except ImportError:  # tests/ not a package
-    from conftest import CORE, make_config
+    from conftest import CORE, make_config, vnsearch_cmd
 
 ROOT = Path(__file__).resolve().parent.parent
-VNSEARCH = Path(sys.executable).with_name("vnsearch")
 LOAD_SECONDS = 20  # the bounded search load of the rebuild test, at most
 QUERIES = ["bo truong", "Nhật Bản", "hoà bình", '"bộ chỉ huy"', "thuy*", "-mỹ quân sự", "giáo dục", "xyzzy"]
-
-
-def _cmd(*args: str) -> list[str]:
-    if VNSEARCH.exists():
-        return [str(VNSEARCH), *args]
-    return [sys.executable, "-m", "indexer.cli", *args]
 
 
 def _env() -> dict[str, str]:
@@ -54,11 +46,11 @@ def _env() -> dict[str, str]:
 
 
 def _run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(_cmd(*args), capture_output=True, text=True, timeout=timeout, env=_env(), cwd=ROOT)
+    return subprocess.run(vnsearch_cmd(*args), capture_output=True, text=True, timeout=timeout, env=_env(), cwd=ROOT)
 
 
 def _popen(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(_cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    return subprocess.Popen(vnsearch_cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=_env(), cwd=ROOT, **kwargs)
 
 
@@ -66,7 +58,7 @@ def _serve(live: Path, port: int, log: Path, workers: int = 2, threads: int = 4)
     """``vnsearch serve`` with its (access) log in a file: a pipe nobody reads would fill
     up after a few hundred requests and block the server."""
     with log.open("w") as fh:
-        return subprocess.Popen(_cmd("serve", "--index", str(live), "--host", "127.0.0.1", "--port", str(port),
+        return subprocess.Popen(vnsearch_cmd("serve", "--index", str(live), "--host", "127.0.0.1", "--port", str(port),
                                      "--workers", str(workers), "--threads", str(threads)),
                                 stdout=fh, stderr=subprocess.STDOUT, text=True, env=_env(), cwd=ROOT,
                                 start_new_session=True)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from indexer.cli import main
 from indexer.search import SearchEngine, SearchRequest
 
-from .conftest import make_config
+from .conftest import make_config, write_fetch_config
 from .httpserver import DATA, LocalServer, static
 from .test_fetch import LISTING_DATE, item_paths, serve_conditional_sitemap, serve_feed
 
@@ -28,22 +28,7 @@ def server():
 
 
 def _config_file(tmp_path: Path, feed_url: str, *, max_items: int = 4, more_sources: tuple[str, ...] = ()) -> Path:
-    path = tmp_path / "config.toml"
-    sources = ", ".join(f'"{u}"' for u in (feed_url, *more_sources))
-    path.write_text(f"""
-[paths]
-index = "{tmp_path / 'index'}"
-cache = "{tmp_path / 'cache'}"
-raw = "{tmp_path / 'raw'}"
-[index]
-processes = 1
-[fetch]
-delay = 0.01
-timeout = 5.0
-max_items = {max_items}
-sources = [{sources}]
-""", encoding="utf-8")
-    return path
+    return write_fetch_config(tmp_path, (feed_url, *more_sources), max_items=max_items)
 
 
 def test_fetch_twice_then_rebuild_from_raw_pages(server, tmp_path):

@@ -19,7 +19,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -31,19 +30,18 @@ from indexer import store
 from indexer.search import SearchEngine, SearchRequest
 
 try:
-    from tests.conftest import make_config
+    from tests.conftest import make_config, vnsearch_cmd, write_fetch_config
     from tests.httpserver import DATA, LocalServer, Reply, static
     from tests.test_fetch import (LISTING_DATE, item_paths, make_config as fetch_config, page,
                                   serve_conditional_sitemap, serve_feed)
 except ImportError:  # tests/ itself on sys.path
-    from conftest import make_config
+    from conftest import make_config, vnsearch_cmd, write_fetch_config
     from httpserver import DATA, LocalServer, Reply, static
     from test_fetch import LISTING_DATE, item_paths, make_config as fetch_config, page, serve_conditional_sitemap, serve_feed
 
 from indexer.rawstore import RawStore
 
 ROOT = Path(__file__).resolve().parent.parent
-VNSEARCH = Path(sys.executable).with_name("vnsearch")
 FEED = sorted((DATA / "feeds").glob("*.xml"))[0]  # 25 items
 FEED_PATH = "/rss/tin-moi-nhat.rss"
 
@@ -55,12 +53,6 @@ def server():
         yield srv
 
 
-def _cmd(*args: str) -> list[str]:
-    if VNSEARCH.exists():
-        return [str(VNSEARCH), *args]
-    return [sys.executable, "-m", "indexer.cli", *args]
-
-
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
@@ -68,25 +60,11 @@ def _env() -> dict[str, str]:
 
 
 def _config_file(tmp_path: Path, *sources: str, timeout: float = 5.0) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(f"""
-[paths]
-index = "{tmp_path / 'index'}"
-cache = "{tmp_path / 'cache'}"
-raw = "{tmp_path / 'raw'}"
-[index]
-processes = 1
-[fetch]
-delay = 0.0
-timeout = {timeout}
-max_items = 50
-sources = [{", ".join(f'"{u}"' for u in sources)}]
-""", encoding="utf-8")
-    return path
+    return write_fetch_config(tmp_path, sources, delay=0.0, timeout=timeout, max_items=50)
 
 
 def _fetch(cfg: Path, *extra: str) -> str:
-    proc = subprocess.run(_cmd("--config", str(cfg), "fetch", "--quiet", *extra), capture_output=True, text=True,
+    proc = subprocess.run(vnsearch_cmd("--config", str(cfg), "fetch", "--quiet", *extra), capture_output=True, text=True,
                           timeout=300, env=_env(), cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
@@ -151,7 +129,7 @@ def test_fetch_killed_between_storing_and_committing_is_finished_by_the_next_run
     cfg = _config_file(tmp_path, server.url("/sitemap-news.xml"), server.url(FEED_PATH), timeout=60.0)
     sitemap_pages = serve_conditional_sitemap(server)
     # A first run of the sitemap alone: the index exists and serves two articles.
-    first = subprocess.run(_cmd("--config", str(cfg), "fetch", "--quiet", server.url("/sitemap-news.xml")),
+    first = subprocess.run(vnsearch_cmd("--config", str(cfg), "fetch", "--quiet", server.url("/sitemap-news.xml")),
                            capture_output=True, text=True, timeout=300, env=_env(), cwd=ROOT)
     assert first.returncode == 0, first.stderr[-3000:]
     before = _keys(tmp_path)
@@ -171,7 +149,7 @@ def test_fetch_killed_between_storing_and_committing_is_finished_by_the_next_run
         return normal(req)
 
     server.route(last, held_back)
-    proc = subprocess.Popen(_cmd("--config", str(cfg), "fetch", "--quiet"), stdout=subprocess.PIPE,
+    proc = subprocess.Popen(vnsearch_cmd("--config", str(cfg), "fetch", "--quiet"), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT, start_new_session=True)
     try:
         assert asked.wait(120), "the run never asked for the last article"
