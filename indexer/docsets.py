@@ -428,7 +428,7 @@ class DocSets:
         if not candidates:
             return 0
         docs = list(iter_bits(candidates.to_bytes((self.size + 8) // 8, "little")))
-        pos = [self.positions(fieldname, w, docs) for w in words]
+        pos = [self.positions(fieldname, w, docs, keep=False) for w in words]
         first, rest = pos[0], pos[1:]
         found = []
         deadline = self._deadline
@@ -443,7 +443,8 @@ class DocSets:
                 found.append(d)
         return bits_from_ids(found, self.size)
 
-    def positions(self, fieldname: str, text: str, docnums: list[int]) -> dict[int, frozenset]:
+    def positions(self, fieldname: str, text: str, docnums: list[int],
+                  keep: bool = True) -> dict[int, frozenset]:
         """Positions of a term in each of ``docnums`` (sorted) that holds it.
 
         Finds each document's posting block from the term's block map by bisection and
@@ -497,7 +498,8 @@ class DocSets:
                         vals = leaf._values
                         size = 200 + 4 * len(vals) + sum(len(v) + 41 for v in vals)
                         block = (array("i", leaf._ids), vals, _positions_decoder(leaf.format), size)
-                        self._remember_block(key, block)
+                        if keep:
+                            self._remember_block(key, block)
                     ids, values, decode, _size = block
                 i = bisect.bisect_left(ids, d)
                 if i < len(ids) and ids[i] == d:
