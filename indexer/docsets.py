@@ -226,8 +226,11 @@ class DocSets:
 
     def _read_term(self, fieldname: str, text: str) -> TermData:
         """One pass over the term's postings: bitset, and BM25 (as Whoosh's BM25F scores it)."""
-        if fieldname not in self.searcher.schema or not self.reader.doc_frequency(fieldname, text):
+        schema = self.searcher.schema
+        if fieldname not in schema or not self.reader.doc_frequency(fieldname, text):
             return _EMPTY
+        if not schema[fieldname].scorable:  # a filter (syllable pairs): the bitset only
+            return self._read_filter_term(fieldname, text)
         scorer = self._scorer(fieldname, text)
         ids_all: list[int] = []
         scores_all: list[float] = []
@@ -247,6 +250,18 @@ class DocSets:
         best = heapq.nlargest(CHAMPIONS, zip(scores_all, ids_all))
         return TermData(bits, array("i", [d for _, d in best]), array("f", [sc for sc, _ in best]),
                         len(ids_all), tuple(blocks))
+
+    def _read_filter_term(self, fieldname: str, text: str) -> TermData:
+        ids_all: list[int] = []
+        for sub, offset in self.reader.leaf_readers():
+            try:
+                m = sub.postings(fieldname, text)
+            except (TermNotFound, KeyError):
+                continue
+            ids, _weights, _blocks = _read_postings(m)
+            ids_all.extend(d + offset for d in ids)
+        return TermData(bits_from_ids(ids_all, self.size) & self.live, array("i"), array("f"),
+                        len(ids_all), ())
 
     def _scorer(self, fieldname: str, text: str):
         from whoosh.scoring import BM25F, bm25

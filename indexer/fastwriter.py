@@ -122,8 +122,18 @@ class FastSegmentWriter(SegmentWriter):
                     if terms is None:
                         terms = post[fieldname] = {}
                     phrase = field.format.supports("positions")
-                    length = len(tokens)
-                    if tokens and isinstance(tokens[0], str):  # plain list: position = index
+                    # Presence-only fields (syllable pairs): no value, weight 1, no length.
+                    present = field.format.fixed_value_size() == 0
+                    length = len(tokens) if field.scorable else 0
+                    if present:
+                        counts = None
+                        for text in dict.fromkeys(t if isinstance(t, str) else t[0] for t in tokens):
+                            lst = terms.get(text)
+                            if lst is None:
+                                terms[text] = [docnum, 1, emptybytes]
+                            else:
+                                lst += (docnum, 1, emptybytes)
+                    elif tokens and isinstance(tokens[0], str):  # plain list: position = index
                         poses: dict[str, list[int]] = {}
                         for pos, text in enumerate(tokens):
                             lst = poses.get(text)

@@ -42,7 +42,8 @@ MAX_VARIANTS = 24
 # Most corrections of one unknown syllable tried in the re-scoring.
 MAX_FUZZY_VARIANTS = 6
 
-Clause = list[tuple[str, str | None]]  # (fold, exact as typed or None) per syllable
+Clause = list[tuple[str, str | None]]
+_NONE: frozenset = frozenset()  # (fold, exact as typed or None) per syllable
 
 
 def _positions(searcher, fieldname: str, term: str, docnums: list[int]) -> dict[int, frozenset]:
@@ -105,20 +106,32 @@ def variants(parsed: ParsedQuery, fuzzy: dict[str, list[str]] | None = None,
     return out
 
 
-def _chain(seq: list[str], pos: dict[str, frozenset]) -> bool:
+def _chain(seq: list, pos: dict) -> bool:
+    """Whether the syllables of ``seq`` occur one after another (positions in ``pos``).
+
+    Set operations run in C: the starts still possible are intersected with each next
+    syllable's positions shifted back by its offset.
+    """
     starts = pos.get(seq[0])
     if not starts:
         return False
-    for p in starts:
-        if all((p + i) in pos.get(t, ()) for i, t in enumerate(seq[1:], 1)):
-            return True
-    return False
+    for i, t in enumerate(seq[1:], 1):
+        nxt = pos.get(t)
+        if not nxt:
+            return False
+        starts = starts.intersection(map((-i).__add__, nxt))
+        if not starts:
+            return False
+    return True
 
 
 def _adjacent(a: frozenset | None, b: frozenset | None) -> bool:
+    """Whether some position of ``a`` is followed by one of ``b``."""
     if not a or not b:
         return False
-    return any((p + 1) in b for p in a)
+    if len(a) <= len(b):
+        return not b.isdisjoint(map((1).__add__, a))
+    return not a.isdisjoint(map((-1).__add__, b))
 
 
 def _features(seqs: list[list], t: dict, b: dict, keys: list, w: dict) -> float:
@@ -127,26 +140,46 @@ def _features(seqs: list[list], t: dict, b: dict, keys: list, w: dict) -> float:
     Syllables count by their rarity (``w``: IDF), so "là", "của" and "gì" matter less
     than the words that name the article.
     """
-    n = sum(w[k] for k in keys) or 1.0
-    coverage = sum(w[k] for k in keys if t[k] or b[k]) / n
-    title = sum(w[k] for k in keys if t[k]) / n
-    pairs = [(x, y) for seq in seqs for x, y in zip(seq, seq[1:])]
-    if pairs:
-        adj = t_adj = 0.0
-        total = 0.0
-        for x, y in pairs:
+    n = 0.0
+    covered = in_title = 0.0
+    for k in keys:
+        wk = w[k]
+        n += wk
+        if t[k]:
+            covered += wk
+            in_title += wk
+        elif b[k]:
+            covered += wk
+    n = n or 1.0
+    coverage, title = covered / n, in_title / n
+    adj = t_adj = total = 0.0
+    has_pairs = False
+    for seq in seqs:
+        for x, y in zip(seq, seq[1:]):
+            has_pairs = True
             pw = w[x] + w[y]
             total += pw
-            in_title = _adjacent(t[x], t[y])
-            t_adj += pw * in_title
-            adj += pw * (in_title or _adjacent(b[x], b[y]))
+            if _adjacent(t[x], t[y]):
+                t_adj += pw
+                adj += pw
+            elif _adjacent(b[x], b[y]):
+                adj += pw
+    if has_pairs:
         adjacency, title_adjacency = adj / total, t_adj / total
     else:
         adjacency, title_adjacency = coverage, title
-    multi = [seq for seq in seqs if len(seq) > 1]
+    multi = 0
+    in_t = anywhere = 0
+    for seq in seqs:
+        if len(seq) > 1:
+            multi += 1
+            if _chain(seq, t):
+                in_t += 1
+                anywhere += 1
+            elif _chain(seq, b):
+                anywhere += 1
     if multi:
-        title_phrase = sum(1 for seq in multi if _chain(seq, t)) / len(multi)
-        phrase = sum(1 for seq in multi if _chain(seq, t) or _chain(seq, b)) / len(multi)
+        title_phrase, phrase = in_t / multi, anywhere / multi
     else:
         phrase, title_phrase = 0.0, title if len(keys) == 1 else 0.0
     return (WEIGHTS["coverage"] * coverage + WEIGHTS["adjacency"] * adjacency
@@ -173,6 +206,7 @@ class _Variant:
         self.key_fold = {k: f for c, seq in zip(clauses, self.exact_seqs) for (f, _e), k in zip(c, seq)}
         self.key_fold.update({k: k[1] for k in self.fold_keys})
         self.exact_keys = sorted({k for seq in self.exact_seqs for k in seq})
+        self._bound: tuple | None = None
 
     def weights(self, idf: dict[str, float]) -> dict:
         return {k: idf.get(f, 1.0) for k, f in self.key_fold.items()}
@@ -180,14 +214,17 @@ class _Variant:
     def score(self, d: int, bm25: float, pos: dict, w: dict) -> float:
         if not self.folds:
             return 0.0
+        bound = self._bound
+        if bound is None or bound[0] is not pos:
+            # The position maps this variant reads, looked up once per re-scoring.
+            fk = [(("f", f), pos[("title_f", f)], pos[("body_f", f)]) for f in self.folds]
+            xk = [(("x", e), pos[("title_x", e)], pos[("body_x", e)]) for e in self.exacts]
+            bound = self._bound = (pos, fk + xk)
         t: dict = {}
         b: dict = {}
-        for f in self.folds:
-            t[("f", f)] = pos[("title_f", f)].get(d, frozenset())
-            b[("f", f)] = pos[("body_f", f)].get(d, frozenset())
-        for e in self.exacts:
-            t[("x", e)] = pos[("title_x", e)].get(d, frozenset())
-            b[("x", e)] = pos[("body_x", e)].get(d, frozenset())
+        for k, tm, bm in bound[1]:
+            t[k] = tm.get(d, _NONE)
+            b[k] = bm.get(d, _NONE)
         score = WEIGHTS["bm25"] * bm25 + _features(self.fold_seqs, t, b, self.fold_keys, w)
         score += WEIGHTS["exact_view"] * _features(self.exact_seqs, t, b, self.exact_keys, w)
         return score

@@ -27,7 +27,8 @@ from .analysis import Analysis, analyze
 __all__ = ["TokenStream", "build_schema", "SCHEMA_VERSION", "field_tokens", "bigrams"]
 
 # 2: optional title_b / body_b (folded syllable pairs, no positions) for phrase queries.
-SCHEMA_VERSION = 2
+# 3: title_b / body_b hold presence only (no frequencies, no lengths): they are filters.
+SCHEMA_VERSION = 3
 
 
 def bigrams(folds: Sequence[str]) -> list[str]:
@@ -102,6 +103,19 @@ def _text_field(stream: str, *, field_boost: float = 1.0, vector: bool = False) 
     )
 
 
+def _pair_field() -> fields.TEXT:
+    """A syllable-pair field: which documents hold a pair, nothing else.
+
+    Pairs only narrow phrase queries (never scored, never highlighted), so their
+    postings carry no frequency, weight or position and the field no length column:
+    that keeps ``index.phrase_pairs`` a small fraction of the index.
+    """
+    field = fields.TEXT(analyzer=VietnameseAnalyzer("bigrams"), phrase=False)
+    field.format = formats.Existence()
+    field.scorable = False
+    return field
+
+
 def build_schema(phrase_pairs: bool = False) -> fields.Schema:
     """A fresh schema instance (Whoosh pickles it into the index's table of contents).
 
@@ -129,6 +143,6 @@ def build_schema(phrase_pairs: bool = False) -> fields.Schema:
     )
     if phrase_pairs:
         # Filters for phrase queries only (never scored): see indexer.docsets.
-        schema.add("title_b", _text_field("bigrams"))
-        schema.add("body_b", _text_field("bigrams"))
+        schema.add("title_b", _pair_field())
+        schema.add("body_b", _pair_field())
     return schema

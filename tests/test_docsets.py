@@ -195,6 +195,16 @@ def test_phrase_pairs_give_the_same_phrase_matches(tmp_path):
     assert "body_b" in s.schema and "title_b" in s.schema
     ds = engine.docsets(s)
     assert ds.term("body_b", "ha_noi"), "the pair terms are indexed"
+    # Presence only: no frequencies or positions, no length column, no BM25 champions.
+    from whoosh.formats import Existence
+
+    r = s.reader()
+    for name in ("title_b", "body_b"):
+        assert type(s.schema[name].format) is Existence and not s.schema[name].scorable
+        assert r.field_length(name) == 0
+    m = r.postings("body_b", "ha_noi")
+    assert m.weight() == 1.0 and m.value() in (None, b"")
+    assert len(ds.data("body_b", "ha_noi").docs) == 0 and ds.data("body_f", "ha").docs
     for text in ['"Hà Nội"', '"thị trường chứng khoán"', 'bóng đá -"World Cup"', '"ủy ban"']:
         parsed = engine.parse(text)
         engine.expand(parsed)
