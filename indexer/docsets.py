@@ -30,6 +30,7 @@ from typing import Iterable, Iterator
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
+from .positions import CompactPositions, iter_positions
 from .schema import bigrams
 
 __all__ = ["DocSets", "SharedState", "Evaluated", "TermData", "docsets_for", "iter_bits", "bits_from_ids"]
@@ -97,6 +98,8 @@ def _decode_positions(value: bytes):
 def _positions_decoder(fmt):
     from whoosh.formats import Positions
 
+    if type(fmt) is CompactPositions:
+        return iter_positions
     return _decode_positions if type(fmt) is Positions else fmt.decoder("positions")
 
 

@@ -32,6 +32,8 @@ from whoosh.system import emptybytes, pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from .positions import CompactPositions, encode_positions
+
 __all__ = ["FastSegmentWriter", "TOKEN_FIELDS", "commit_with_segments"]
 
 # Fields fed with (token, position) lists rather than strings.
@@ -122,6 +124,8 @@ class FastSegmentWriter(SegmentWriter):
                     if terms is None:
                         terms = post[fieldname] = {}
                     phrase = field.format.supports("positions")
+                    # Indexes made before indexer.positions keep Whoosh's encoding.
+                    encode = encode_positions if type(field.format) is CompactPositions else _positions_value
                     # Presence-only fields (syllable pairs): no value, weight 1, no length.
                     present = field.format.fixed_value_size() == 0
                     length = len(tokens) if field.scorable else 0
@@ -144,7 +148,7 @@ class FastSegmentWriter(SegmentWriter):
                         counts = {t: len(p) for t, p in poses.items()} if field.vector else None
                         for text, plist in poses.items():
                             freq = len(plist)
-                            vb = _positions_value(plist) if phrase else pack_uint(freq)
+                            vb = encode(plist) if phrase else pack_uint(freq)
                             lst = terms.get(text)
                             if lst is None:
                                 terms[text] = [docnum, freq, vb]
@@ -161,7 +165,7 @@ class FastSegmentWriter(SegmentWriter):
                         counts = {t: len(p) for t, p in poses.items()}
                         for text, plist in poses.items():
                             freq = len(plist)
-                            vb = _positions_value(plist) if phrase else pack_uint(freq)
+                            vb = encode(plist) if phrase else pack_uint(freq)
                             lst = terms.get(text)
                             if lst is None:
                                 terms[text] = [docnum, freq, vb]

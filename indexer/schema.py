@@ -23,11 +23,13 @@ from whoosh import fields, formats
 from whoosh.analysis import Analyzer, Token
 
 from .analysis import Analysis, analyze
+from .positions import CompactPositions
 
 __all__ = ["TokenStream", "build_schema", "SCHEMA_VERSION", "field_tokens", "bigrams"]
 
 # 2: optional title_b / body_b (folded syllable pairs, no positions) for phrase queries.
-# 3: title_b / body_b hold presence only (no frequencies, no lengths): they are filters.
+# 3: title_b / body_b hold presence only (no frequencies, no lengths): they are filters;
+#    positions are stored compactly (indexer.positions). Older indexes still read.
 SCHEMA_VERSION = 3
 
 
@@ -95,12 +97,16 @@ class VietnameseAnalyzer(Analyzer):
 
 
 def _text_field(stream: str, *, field_boost: float = 1.0, vector: bool = False) -> fields.TEXT:
-    return fields.TEXT(
+    phrase = stream not in ("words", "bigrams")
+    field = fields.TEXT(
         analyzer=VietnameseAnalyzer(stream),
-        phrase=stream not in ("words", "bigrams"),
+        phrase=phrase,
         field_boost=field_boost,
         vector=formats.Frequency() if vector else None,
     )
+    if phrase:  # positions, compactly (indexer.positions)
+        field.format = CompactPositions(field_boost=field_boost)
+    return field
 
 
 def _pair_field() -> fields.TEXT:
