@@ -27,8 +27,11 @@ from array import array
 from collections import Counter
 from types import MethodType
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
-from whoosh.system import emptybytes, pack_uint
+from itertools import chain
+from operator import sub
+
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.system import emptybytes, pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -102,6 +105,8 @@ class FastSegmentWriter(SegmentWriter):
         # fieldname -> docnum -> quantised length (what a length column read returns)
         self._lens: dict[str, dict[int, int]] = {}
         self.fast_docs = 0
+        # token fields whose postings are docnums only (see ``present`` below)
+        self._presence: set[str] = set()
 
     def add_analyzed(self, stored: dict, streams: dict[str, list]) -> None:
         """Add one document: ``stored`` plain field values, ``streams`` token fields
@@ -127,16 +132,19 @@ class FastSegmentWriter(SegmentWriter):
                     # Indexes made before indexer.positions keep Whoosh's encoding.
                     encode = encode_positions if type(field.format) is CompactPositions else _positions_value
                     # Presence-only fields (syllable pairs): no value, weight 1, no length.
-                    present = field.format.fixed_value_size() == 0
+                    present = field.format.fixed_value_size() == 0 and not field.scorable
                     length = len(tokens) if field.scorable else 0
-                    if present:
+                    if present:  # term -> [docnum, ...]
+                        self._presence.add(fieldname)
                         counts = None
-                        for text in dict.fromkeys(t if isinstance(t, str) else t[0] for t in tokens):
+                        if tokens and not isinstance(tokens[0], str):
+                            tokens = [t for t, _pos in tokens]
+                        for text in dict.fromkeys(tokens):
                             lst = terms.get(text)
                             if lst is None:
-                                terms[text] = [docnum, 1, emptybytes]
+                                terms[text] = [docnum]
                             else:
-                                lst += (docnum, 1, emptybytes)
+                                lst.append(docnum)
                     elif tokens and isinstance(tokens[0], str):  # plain list: position = index
                         poses: dict[str, list[int]] = {}
                         for pos, text in enumerate(tokens):
@@ -229,6 +237,12 @@ class FastSegmentWriter(SegmentWriter):
             lens = self._lens.get(fieldname, {})
             fw.start_field(fieldname, fieldobj)
             pw = fw._postwriter
+            if fieldname in self._presence:  # docnums only
+                if FAST_PRESENCE and fb == 1.0:
+                    _write_presence_terms(fw, terms)
+                    fw.finish_field()
+                    continue
+                terms = {t: [x for d in ids for x in (d, 1, emptybytes)] for t, ids in terms.items()}
             pw._write_block = MethodType(_write_block, pw)
             limit = pw._blocklimit
             for term in sorted(terms):
@@ -257,6 +271,47 @@ class FastSegmentWriter(SegmentWriter):
             fw.finish_field()
         self._post.clear()
         self._lens.clear()
+
+
+# Presence-only fields (syllable pairs) have many more terms than postings per term;
+# they skip the generic per-term machinery (tests compare both paths' files byte by byte).
+FAST_PRESENCE = True
+
+
+def _write_presence_terms(fw, terms: dict) -> None:
+    """A presence-only field's terms, written as ``W3PostingsWriter`` and
+    ``W3FieldWriter.finish_term`` would: per term, the postings header, blocks of at
+    most ``blocklimit`` delta-coded ids (no weights, no values, no lengths), and a
+    ``W3TermInfo`` row pointing at them."""
+    pw = fw._postwriter
+    postfile = pw._postfile
+    limit = pw._blocklimit
+    level = pw._compression
+    add = fw._tindex.add
+    prefix = pack_ushort(fw._fieldid)
+    pack_info = W3TermInfo._struct.pack
+    nolength = length_to_byte(None)
+    zero = length_to_byte(0)
+    write = postfile.write
+    for term in sorted(terms):
+        ids = terms[term]
+        n = len(ids)
+        start = postfile.tell()
+        write(WHOOSH3_HEADER_MAGIC)
+        for b in range(0, n, limit):
+            chunk = ids[b:b + limit]
+            databytes = _dumps((tuple(map(sub, chunk, chain((0,), chunk))), None, None), 2)
+            comp = level if len(databytes) >= COMPRESS_MIN_BYTES else 0
+            if comp:
+                databytes = zlib.compress(databytes, comp)
+            infobytes = _dumps((len(chunk), chunk[-1], 1.0, comp, nolength, zero), 2)
+            blocklength = len(infobytes) + len(databytes)
+            write(pack_int(-blocklength if b + limit >= n else blocklength))
+            write(infobytes)
+            write(databytes)
+        length = postfile.tell() - start
+        info = pack_info(0, float(n), n, 0, zero, 1.0, ids[0], ids[-1]) + pack_long(start) + pack_int(length)
+        add(prefix + (term.encode("utf-8") if isinstance(term, str) else term), info)
 
 
 def commit_with_segments(writer: SegmentWriter, segments: list, mergetype=None) -> None:

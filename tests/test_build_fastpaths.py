@@ -169,3 +169,53 @@ def test_small_uncompressed_blocks_read_back_identically(tmp_path, monkeypatch):
     (all_compressed, stored_a), (mixed, stored_b) = results
     assert len(all_compressed) > 5000
     assert mixed == all_compressed and stored_a == stored_b
+
+
+def _postings_dump(index_dir):
+    """Every term of every field: its term info and its raw posting bytes."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(index_dir), indexname="MAIN")
+    out = {}
+    with ix.searcher() as s:
+        for sub, _offset in s.reader().leaf_readers():
+            terms = sub._terms
+            for fieldname, text in sub.all_terms():
+                ti = terms.term_info(fieldname, text)
+                offset, length = ti.extent()
+                length = length[0] if isinstance(length, tuple) else length  # whoosh: a 1-tuple
+                out[(fieldname, text)] = (sorted(vars(ti).items()), terms._postfile.get(offset, length))
+    ix.close()
+    return out
+
+
+def test_presence_fast_path_writes_the_same_bytes(tmp_path, monkeypatch):
+    """Syllable pairs (presence-only) skip Whoosh's per-term writer: the term infos and
+    posting blocks they write are byte for byte what the generic path writes."""
+    from indexer import fastwriter, store
+    from indexer.build import index_articles
+    from indexer.readers import read_paths
+
+    from .conftest import CORE, make_config
+
+    import functools
+
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from indexer import build
+
+    # blocks of 16 postings: the test corpus is small, and several blocks a term are wanted
+    monkeypatch.setattr(build, "W3Codec", functools.partial(W3Codec, blocklimit=16))
+    dumps = []
+    for fast in (True, False):
+        monkeypatch.setattr(fastwriter, "FAST_PRESENCE", fast)
+        cfg = make_config(tmp_path / str(fast)).with_overrides(
+            **{"index.phrase_pairs": True, "index.processes": 1})
+        assert index_articles(cfg, read_paths([CORE])).indexed > 200
+        dumps.append(_postings_dump(store.resolve(cfg.path(cfg.paths.index))))
+    fast, generic = dumps
+    pairs = [k for k in fast if k[0] in ("title_b", "body_b")]
+    assert len(pairs) > 10_000
+    assert any(dict(fast[k][0])["_df"] > 2 * 16 + 1 for k in pairs), "some pair spans several blocks"
+    assert any(len(generic[k][1]) >= 128 for k in pairs), "some blocks are compressed"
+    assert fast == generic
