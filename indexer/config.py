@@ -56,7 +56,7 @@ class IndexConfig:
     processes: int = 0
     batch_size: int = 64
     writer_memory_mb: int = 256
-    phrase_pairs: bool = False
+    phrase_pairs: bool = True
 
 
 @dataclass(frozen=True)

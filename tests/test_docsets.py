@@ -218,8 +218,33 @@ def test_phrase_pairs_give_the_same_phrase_matches(tmp_path):
     engine.close()
 
 
-def test_default_index_has_no_pair_fields(engine):
-    assert "body_b" not in engine.searcher().schema
+def test_default_index_has_pair_fields(engine):
+    assert "body_b" in engine.searcher().schema and "title_b" in engine.searcher().schema
+
+
+def test_index_without_pair_fields_checks_phrases_from_positions(tmp_path):
+    """index.phrase_pairs = false: no pair fields; phrases are checked from positions
+    and match the same documents as Whoosh's phrase matcher."""
+    from indexer.build import index_articles
+    from indexer.readers import read_paths
+    from indexer.search import SearchEngine
+
+    from .conftest import CORE, make_config
+
+    cfg = make_config(tmp_path).with_overrides(**{"index.phrase_pairs": False})
+    assert index_articles(cfg, read_paths([CORE])).indexed > 200
+    engine = SearchEngine(cfg)
+    s = engine.searcher()
+    assert "body_b" not in s.schema and "title_b" not in s.schema
+    ds = engine.docsets(s)
+    for text in ['"Hà Nội"', '"thị trường chứng khoán"', '"ủy ban"']:
+        parsed = engine.parse(text)
+        engine.expand(parsed)
+        q = engine._retrieval_query(parsed, s, require_all=True)
+        expected = _whoosh_docs(engine, q)
+        assert expected, text
+        assert _bits_docs(ds, ds.evaluate(q).bits) == expected
+    engine.close()
 
 
 def test_hot_terms_are_read_again_after_a_commit(fresh_config, tmp_path):
