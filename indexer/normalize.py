@@ -164,6 +164,16 @@ def fold(text: str) -> str:
     return out
 
 
+def has_combining_marks(text: str) -> bool:
+    """True for decomposed text (NFD), where folding changes the length."""
+    return not text.isascii() and _COMBINING.search(text) is not None
+
+
+def folded_letters() -> set[str]:
+    """The characters :func:`fold` maps to an ASCII letter (besides ASCII ones)."""
+    return {chr(cp) for cp in _FOLD_TABLE}
+
+
 def has_diacritics(text: str) -> bool:
     """True when folding would change ``text`` beyond case (the user typed marks)."""
     return fold(text) != text.lower()

@@ -185,3 +185,51 @@ def test_highlight_escapes_everything_but_mark(text, q):
     snip = snippet(text, folds, length=80)
     assert "<" not in _MARK.sub("", snip)
     assert html.unescape(_MARK.sub("", snip)).replace("…", "").strip() in text.replace("\n", " ") or "\n" in text
+
+
+def _reference_matches(text: str, folds: set[str], exacts: set[str]) -> list:
+    """The matching rule spelled plainly: fold the whole text, find each query syllable
+    between non-letters, weigh 2 when the text has it exactly as typed."""
+    folded = fold(text)
+    alts = "|".join(re.escape(f) for f in sorted(folds, key=len, reverse=True) if f) or "(?!)"
+    out = []
+    for m in re.finditer(r"(?<![^\W_])(?:" + alts + r")(?![^\W_])", folded):
+        s, e = m.span()
+        out.append((s, e, m.group(), 2.0 if exacts and text[s:e].lower() in exacts else 1.0))
+    return out
+
+
+@FAST
+@given(mixed_text.map(normalize), query_text)
+def test_highlight_matching_on_stored_text_equals_folding_it_first(text, q):
+    """find_matches matches the stored text with letter classes instead of folding it:
+    the same matches as folding first, wherever folding keeps the length."""
+    from hypothesis import assume
+
+    from indexer.highlight import find_matches
+
+    assume(len(fold(text)) == len(text))
+    parsed = parse_query(q[:300], max_chars=300)
+    folds = parsed.highlight_folds()
+    exacts = {s.exact for s in parsed.positive_syllables}
+    assert find_matches(text, folds, exacts) == _reference_matches(text, folds, exacts)
+
+
+# Sentences from the client's seed article (tests/data/core), as stored and upper-cased.
+_SEED = "Bộ trưởng Ngoại giao Mỹ Antony Blinken và Bộ trưởng Quốc phòng Mỹ Lloyd Austin"
+
+
+@pytest.mark.parametrize("text, query, marked", [
+    (_SEED, "bo truong", ["Bộ", "trưởng", "Bộ", "trưởng"]),
+    (_SEED, "Bộ trưởng quốc phòng", ["Bộ", "trưởng", "Bộ", "trưởng", "Quốc", "phòng"]),
+    (_SEED.upper(), "bo truong", ["BỘ", "TRƯỞNG", "BỘ", "TRƯỞNG"]),
+    ("những người đồng cấp Nhật Bản là bà Yoko Kamikawa", "nhat ban", ["Nhật", "Bản"]),
+    ("những người đồng cấp Nhật Bản là bà Yoko Kamikawa", "dong", ["đồng"]),
+    ("tái lập Lực lượng Mỹ tại Nhật Bản (USFJ) thành", "usfj", ["USFJ"]),
+])
+def test_highlight_finds_syllables_whatever_their_marks_and_case(text, query, marked):
+    from indexer.highlight import find_matches
+
+    parsed = parse_query(query)
+    got = [text[s:e] for s, e, _f, _w in find_matches(text, parsed.highlight_folds())]
+    assert got == marked
