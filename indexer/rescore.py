@@ -232,11 +232,12 @@ class _Variant:
 
 def rescore(searcher, docs: list[tuple[int, float]], parsed: ParsedQuery,
             fuzzy: dict[str, list[str]] | None = None,
-            positions=None) -> list[tuple[int, float]]:
+            positions=None, doc_frequency=None) -> list[tuple[int, float]]:
     """Return ``docs`` re-ordered by the Vietnamese match score (stable on ties).
 
     ``positions(fieldname, term, sorted_docnums)`` reads term positions (default:
-    Whoosh's posting matcher); the search engine passes a faster block reader.
+    Whoosh's posting matcher) and ``doc_frequency(fieldname, term)`` counts a term's
+    articles (default: the reader's); the search engine passes its cached versions.
     """
     if positions is None:
         def positions(fieldname, term, order):
@@ -258,11 +259,13 @@ def rescore(searcher, docs: list[tuple[int, float]], parsed: ParsedQuery,
                     pos[(fieldname, t)] = positions(fieldname, t, order)
     reader = searcher.reader()
     n_docs = max(1, reader.doc_count())
+    if doc_frequency is None:
+        doc_frequency = reader.doc_frequency
     idf = {}
     for v in vs:
         for f in v.folds:
             if f not in idf:
-                df = max(reader.doc_frequency("body_f", f), reader.doc_frequency("title_f", f))
+                df = max(doc_frequency("body_f", f), doc_frequency("title_f", f))
                 idf[f] = math.log(1.0 + n_docs / (df + 1.0))
     ws = [v.weights(idf) for v in vs]
     top = max((sc for _, sc in docs), default=0.0) or 1.0

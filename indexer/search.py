@@ -685,7 +685,9 @@ class SearchEngine:
         from .rescore import rescore
 
         window = self._rescore_window(parsed)
-        head = rescore(s, docs[:window], parsed, fuzzy, positions=self.docsets(s).positions)
+        ds = self.docsets(s)
+        head = rescore(s, docs[:window], parsed, fuzzy, positions=ds.positions,
+                       doc_frequency=lambda fieldname, text: ds.data(fieldname, text).df)
         return head + docs[window:]
 
     def complete(self, q: str, limit: int = 8) -> list[str]:
