@@ -65,6 +65,7 @@ class BuildSummary:
     failures: list[str] = field(default_factory=list)
     skipped_reasons: dict[str, int] = field(default_factory=dict)
     index_path: str = ""
+    notes: list[str] = field(default_factory=list)  # for the operator, e.g. "rebuild to ..."
 
     @property
     def seen(self) -> int:
@@ -264,6 +265,11 @@ def index_articles(
         else:
             ix = store.open_index(live)
             known_hash, hash_key, key_source = _existing(ix)
+            if config.index.phrase_pairs != ("body_b" in ix.schema):
+                summary.notes.append(
+                    "index.phrase_pairs is " + ("on" if config.index.phrase_pairs else "off")
+                    + " but this index was built " + ("without" if config.index.phrase_pairs else "with")
+                    + " syllable pairs; it takes effect with `vnsearch index --rebuild`")
         target = folder if folder is not None else store.resolve(live)
         # A rebuild starts a fresh manifest in its new generation.
         old_files = {} if folder is not None else manifest_mod.load(target)

@@ -107,6 +107,8 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
     except store.IndexMissingError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{summary.line()} -> {live}")
+    for note in summary.notes:
+        click.echo(f"note: {note}", err=True)
     if summary.skipped_reasons:
         click.echo("skipped: " + ", ".join(f"{n} {r}" for r, n in summary.skipped_reasons.items()))
     if summary.failures:

@@ -233,6 +233,10 @@ def test_index_without_pair_fields_checks_phrases_from_positions(tmp_path):
 
     cfg = make_config(tmp_path).with_overrides(**{"index.phrase_pairs": False})
     assert index_articles(cfg, read_paths([CORE])).indexed > 200
+    assert index_articles(cfg, read_paths([CORE])).notes == []
+    # The setting changed back without a rebuild: the operator is told what to do.
+    again = index_articles(cfg.with_overrides(**{"index.phrase_pairs": True}), read_paths([CORE]))
+    assert again.unchanged > 200 and len(again.notes) == 1 and "--rebuild" in again.notes[0]
     engine = SearchEngine(cfg)
     s = engine.searcher()
     assert "body_b" not in s.schema and "title_b" not in s.schema
