@@ -23,39 +23,43 @@ def find_matches(text: str, folds: set[str], exacts: set[str] | None = None,
                  prefixes: tuple[str, ...] = ()) -> list[tuple[int, int, str, float]]:
     """(start, end, fold, weight) of each syllable of ``text`` matching the query.
 
-    Exact-diacritic matches weigh 2, folded-only matches 1. One regular expression
-    built from the query finds the syllables in the text as stored: each letter of a
-    folded syllable becomes the class of every letter that folds to it ("a" matches
-    "ả" and "Ầ"), which is three times faster than folding the whole text first.
-    Decomposed text (combining marks) is compared syllable by syllable.
+    Exact-diacritic matches weigh 2, folded-only matches 1. The text is lower-cased
+    (cheap) but not folded (dear): one regular expression built from the query finds
+    the syllables, each letter of a folded syllable being the class of the letters
+    that fold to it ("a" matches "ả" and "ầ"). Where lower-casing or folding would
+    change the text's length (decomposed text, a few ligatures), syllables are
+    compared one by one.
     """
     if not text or not (folds or prefixes):
         return []
-    if has_combining_marks(text):
+    low = text.lower()
+    if len(low) != len(text) or has_combining_marks(text) or (not text.isascii() and _WIDE.search(low)):
         return _find_matches_slow(text, folds, exacts, prefixes)
     out = []
-    for m in _matcher(frozenset(folds), tuple(prefixes)).finditer(text):
+    for m in _matcher(frozenset(folds), tuple(prefixes)).finditer(low):
         start, end = m.span()
         found = m.group()
-        weight = 2.0 if exacts and found.lower() in exacts else 1.0
+        weight = 2.0 if exacts and found in exacts else 1.0
         out.append((start, end, fold(found), weight))
     return out
 
 
-def _letter_classes() -> dict[str, str]:
-    """Folded letter -> a regular-expression class of the letters that fold to it."""
-    chars = {chr(c) for c in range(0x20, 0x7F)} | folded_letters()
-    chars |= {c.upper() for c in chars if len(c.upper()) == 1} | {c.lower() for c in chars if len(c.lower()) == 1}
+def _letter_classes() -> tuple[dict[str, str], re.Pattern]:
+    """Folded letter -> the class of the (lower-cased) letters that fold to it; and a
+    pattern of the letters that fold to more than one letter."""
     groups: dict[str, set[str]] = {}
-    for c in chars:
+    wide = []
+    for c in folded_letters():
         f = fold(c)
-        if len(f) == 1 and f.isalnum():
-            groups.setdefault(f, set()).add(c)
-    return {f: "[" + "".join(re.escape(c) for c in sorted(cs)) + "]" if len(cs) > 1 else re.escape(f)
-            for f, cs in groups.items()}
+        if len(f) == 1:
+            groups.setdefault(f, {f}).add(c)
+        else:
+            wide.append(c)
+    classes = {f: "[" + "".join(re.escape(c) for c in sorted(cs)) + "]" for f, cs in groups.items()}
+    return classes, re.compile("[" + "".join(re.escape(c) for c in sorted(wide)) + "]" if wide else "(?!)")
 
 
-_CLASSES = _letter_classes()
+_CLASSES, _WIDE = _letter_classes()
 
 
 def _letters(folded: str) -> str:
