@@ -31,6 +31,7 @@ from itertools import chain
 from operator import sub
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.filedb.filetables import _lengths as _KV_LENGTHS
 from whoosh.system import emptybytes, pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
@@ -276,28 +277,41 @@ class FastSegmentWriter(SegmentWriter):
 # Presence-only fields (syllable pairs) have many more terms than postings per term;
 # they skip the generic per-term machinery (tests compare both paths' files byte by byte).
 FAST_PRESENCE = True
+_FLUSH_BYTES = 4 << 20
 
 
 def _write_presence_terms(fw, terms: dict) -> None:
     """A presence-only field's terms, written as ``W3PostingsWriter`` and
     ``W3FieldWriter.finish_term`` would: per term, the postings header, blocks of at
     most ``blocklimit`` delta-coded ids (no weights, no values, no lengths), and a
-    ``W3TermInfo`` row pointing at them."""
+    ``W3TermInfo`` row in the term table (``OrderedHashWriter.add``) pointing at them.
+
+    Both files are written from buffers of about 4 MB, with offsets counted rather
+    than asked of the files: there are hundreds of thousands of these terms."""
     pw = fw._postwriter
     postfile = pw._postfile
     limit = pw._blocklimit
     level = pw._compression
-    add = fw._tindex.add
+    tindex = fw._tindex
+    tfile = tindex.dbfile
+    hashfn = tindex.hashfn
+    buckets = tindex.buckets
+    lastkey = tindex.lastkey
     prefix = pack_ushort(fw._fieldid)
     pack_info = W3TermInfo._struct.pack
+    pack_lengths = _KV_LENGTHS.pack
     nolength = length_to_byte(None)
     zero = length_to_byte(0)
-    write = postfile.write
+    post = bytearray()
+    pbase = postfile.tell()
+    table = bytearray()
+    tbase = tfile.tell()
+    rows: list[int] = []
     for term in sorted(terms):
         ids = terms[term]
         n = len(ids)
-        start = postfile.tell()
-        write(WHOOSH3_HEADER_MAGIC)
+        start = pbase + len(post)
+        post += WHOOSH3_HEADER_MAGIC
         for b in range(0, n, limit):
             chunk = ids[b:b + limit]
             databytes = _dumps((tuple(map(sub, chunk, chain((0,), chunk))), None, None), 2)
@@ -306,12 +320,34 @@ def _write_presence_terms(fw, terms: dict) -> None:
                 databytes = zlib.compress(databytes, comp)
             infobytes = _dumps((len(chunk), chunk[-1], 1.0, comp, nolength, zero), 2)
             blocklength = len(infobytes) + len(databytes)
-            write(pack_int(-blocklength if b + limit >= n else blocklength))
-            write(infobytes)
-            write(databytes)
-        length = postfile.tell() - start
-        info = pack_info(0, float(n), n, 0, zero, 1.0, ids[0], ids[-1]) + pack_long(start) + pack_int(length)
-        add(prefix + (term.encode("utf-8") if isinstance(term, str) else term), info)
+            post += pack_int(-blocklength if b + limit >= n else blocklength)
+            post += infobytes
+            post += databytes
+        length = pbase + len(post) - start
+        value = pack_info(0, float(n), n, 0, zero, 1.0, ids[0], ids[-1]) + pack_long(start) + pack_int(length)
+        key = prefix + (term.encode("utf-8") if isinstance(term, str) else term)
+        if key <= lastkey:
+            raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")
+        lastkey = key
+        pos = tbase + len(table)
+        rows.append(pos)
+        table += pack_lengths(len(key), len(value))
+        table += key
+        table += value
+        h = hashfn(key)
+        buckets[h & 255].append((h, pos))
+        if len(post) > _FLUSH_BYTES:
+            postfile.write(bytes(post))
+            pbase += len(post)
+            post.clear()
+        if len(table) > _FLUSH_BYTES:
+            tfile.write(bytes(table))
+            tbase += len(table)
+            table.clear()
+    postfile.write(bytes(post))
+    tfile.write(bytes(table))
+    tindex.index.extend(rows)
+    tindex.lastkey = lastkey
 
 
 def commit_with_segments(writer: SegmentWriter, segments: list, mergetype=None) -> None:

@@ -206,6 +206,7 @@ def test_presence_fast_path_writes_the_same_bytes(tmp_path, monkeypatch):
 
     # blocks of 16 postings: the test corpus is small, and several blocks a term are wanted
     monkeypatch.setattr(build, "W3Codec", functools.partial(W3Codec, blocklimit=16))
+    monkeypatch.setattr(fastwriter, "_FLUSH_BYTES", 100)  # buffers written often
     dumps = []
     for fast in (True, False):
         monkeypatch.setattr(fastwriter, "FAST_PRESENCE", fast)
