@@ -24,7 +24,7 @@ from __future__ import annotations
 import pickle
 import zlib
 from array import array
-from collections import Counter
+from collections import defaultdict
 from types import MethodType
 
 from itertools import chain
@@ -136,16 +136,14 @@ class FastSegmentWriter(SegmentWriter):
                     present = field.format.fixed_value_size() == 0 and not field.scorable
                     length = len(tokens) if field.scorable else 0
                     if present:  # term -> [docnum, ...]
-                        self._presence.add(fieldname)
+                        if fieldname not in self._presence:
+                            self._presence.add(fieldname)
+                            terms = post[fieldname] = defaultdict(list, terms)
                         counts = None
                         if tokens and not isinstance(tokens[0], str):
                             tokens = [t for t, _pos in tokens]
                         for text in dict.fromkeys(tokens):
-                            lst = terms.get(text)
-                            if lst is None:
-                                terms[text] = [docnum]
-                            else:
-                                lst.append(docnum)
+                            terms[text].append(docnum)
                     elif tokens and isinstance(tokens[0], str):  # plain list: position = index
                         poses: dict[str, list[int]] = {}
                         for pos, text in enumerate(tokens):

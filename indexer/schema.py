@@ -36,7 +36,7 @@ SCHEMA_VERSION = 3
 def bigrams(folds: Sequence[str]) -> list[str]:
     """Adjacent folded syllables as one token ("ha nội" -> "ha_noi"): a two-syllable
     phrase is one term, a longer one narrows to the articles with all its pairs."""
-    return [f"{a}_{b}" for a, b in zip(folds, folds[1:])]
+    return list(map("_".join, zip(folds, folds[1:])))
 
 
 class TokenStream(str):
