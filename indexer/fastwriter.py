@@ -61,7 +61,7 @@ def _write_block(self, last=False):
     if not self._blockcount:
         self._postfile.write(WHOOSH3_HEADER_MAGIC)
     self._terminfo.add_block(self)
-    databytes = _dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+    databytes = _dumps((_mini_ids(self._ids), _mini_weights(self._weights), self._mini_values()), 2)
     comp = self._compression if len(databytes) >= COMPRESS_MIN_BYTES else 0
     if comp:
         databytes = zlib.compress(databytes, comp)
@@ -77,6 +77,22 @@ def _write_block(self, last=False):
     postfile.write(databytes)
     self._blockcount += 1
     self._new_block()
+
+
+def _mini_ids(ids) -> tuple:
+    """``W3PostingsWriter._mini_ids`` (integer ids): deltas, computed in C."""
+    return tuple(map(sub, ids, chain((0,), ids)))
+
+
+def _mini_weights(weights):
+    """``W3PostingsWriter._mini_weights``: None if all 1.0, the one value if all
+    equal, else a tuple; counted in C instead of a generator per posting."""
+    n = len(weights)
+    if weights.count(1.0) == n:
+        return None
+    if weights.count(weights[0]) == n:
+        return weights[0]
+    return tuple(weights)
 
 
 def _positions_value(poslist: list[int]) -> bytes:
@@ -218,8 +234,11 @@ class FastSegmentWriter(SegmentWriter):
     def _flush_segment(self):
         self.perdocwriter.close()
         if self.pool.current or self.pool.runs:  # documents added the ordinary way too
-            self.fieldwriter.add_postings(self.schema, self.per_document_reader(),
-                                          self.pool.iter_postings())
+            lengths = self.per_document_reader()
+            try:
+                self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+            finally:
+                lengths.close()  # SegmentWriter leaves its column files open
         else:
             self._write_postings()
         self.fieldwriter.close()
