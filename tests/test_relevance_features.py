@@ -177,3 +177,33 @@ def test_tone_difference_is_never_a_typo(engine):
     result = search(engine, "chó", debug=True)
     assert result.explain["fuzzy"] == {}
     assert result.suggestion is None
+
+
+@pytest.mark.parametrize("q", [
+    "Nhật Bản", "nhat ban", "Bộ trưởng", "bo truong", "quân sự", "chỉ huy",  # one clause, two syllables
+    "Mỹ", "my", "Tokyo",  # one syllable
+    "xe xe", "Nhật Nhật",  # the same syllable twice
+    "UBND", "TP.HCM", "ủy ban nhân dân",  # synonyms: several variants
+    "bộ chỉ huy quân sự", '"Nhật Bản" quân sự', "Nhật -Bản",  # longer, phrases, exclusions
+])
+def test_stand_in_positions_give_the_scores_real_positions_give(engine, q):
+    """Re-scoring from bitsets and pair terms where the features cannot tell
+    (indexer.rescore._stand_ins) ranks and scores exactly as from real positions."""
+    from indexer.rescore import rescore
+
+    s = engine.searcher()
+    assert "body_b" in s.schema
+    ds = engine.docsets(s)
+    parsed = engine.parse(q)
+    engine.expand(parsed)
+    query = engine._retrieval_query(parsed, s, require_all=False)
+    bits = ds.evaluate(query).bits
+    docs = ds.top(query, bits, 400)
+    if not docs:
+        pytest.skip(f"no candidates for {q!r}")
+    nbytes = (ds.size + 8) // 8
+    real = rescore(s, docs, parsed, positions=ds.positions)
+    fast = rescore(s, docs, parsed, positions=ds.positions,
+                   members=lambda f, t: ds.term(f, t).to_bytes(nbytes, "little"))
+    assert fast == real
+    assert len(real) == len(docs)
