@@ -216,6 +216,7 @@ class DocSets:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
+        self.nbytes = (self.size + 8) // 8  # a bitset of ``size`` documents as bytes
         self._columns = facet_columns
         self._shared = shared = shared if shared is not None else SharedState()
         self._lock = shared.lock
@@ -234,6 +235,11 @@ class DocSets:
     def term(self, fieldname: str, text: str) -> int:
         """The documents holding ``text`` in ``fieldname``, as a bitset."""
         return self.data(fieldname, text).bits
+
+    def members(self, fieldname: str, text: str) -> bytes:
+        """The term's bitset as little-endian bytes: testing a document's bit in bytes
+        costs nothing, where shifting a big ``int`` copies it."""
+        return self.term(fieldname, text).to_bytes(self.nbytes, "little")
 
     def data(self, fieldname: str, text: str) -> TermData:
         """The term's bitset and champion list (read once, then cached)."""
@@ -255,9 +261,8 @@ class DocSets:
         schema = self.searcher.schema
         if fieldname not in schema or not self.reader.doc_frequency(fieldname, text):
             return _EMPTY
-        if not schema[fieldname].scorable:  # a filter (syllable pairs): the bitset only
-            return self._read_filter_term(fieldname, text)
-        scorer = self._scorer(fieldname, text)
+        # A filter (syllable pairs) is not scored: its bitset only, no champion list.
+        scorer = self._scorer(fieldname, text) if schema[fieldname].scorable else None
         ids_all: list[int] = []
         scores_all: list[float] = []
         blocks: list = []
@@ -269,25 +274,14 @@ class DocSets:
                 continue
             ids, weights, blockmap = _read_postings(m)
             blocks.append(blockmap)
-            lengths = self._lengths(sub, offset, fieldname)
             ids_all.extend(d + offset for d in ids)
-            scores_all.extend(map(scorer, weights, [lengths[d] if d < len(lengths) else 1 for d in ids]))
+            if scorer is not None:
+                lengths = self._lengths(sub, offset, fieldname)
+                scores_all.extend(map(scorer, weights, [lengths[d] if d < len(lengths) else 1 for d in ids]))
         bits = bits_from_ids(ids_all, self.size) & self.live
-        best = heapq.nlargest(CHAMPIONS, zip(scores_all, ids_all))
+        best = heapq.nlargest(CHAMPIONS, zip(scores_all, ids_all)) if scorer is not None else []
         return TermData(bits, array("i", [d for _, d in best]), array("f", [sc for sc, _ in best]),
                         len(ids_all), tuple(blocks))
-
-    def _read_filter_term(self, fieldname: str, text: str) -> TermData:
-        ids_all: list[int] = []
-        for sub, offset in self.reader.leaf_readers():
-            try:
-                m = sub.postings(fieldname, text)
-            except (TermNotFound, KeyError):
-                continue
-            ids, _weights, _blocks = _read_postings(m)
-            ids_all.extend(d + offset for d in ids)
-        return TermData(bits_from_ids(ids_all, self.size) & self.live, array("i"), array("f"),
-                        len(ids_all), ())
 
     def _scorer(self, fieldname: str, text: str):
         from whoosh.scoring import BM25F, bm25
@@ -334,7 +328,7 @@ class DocSets:
         if got is not None:
             return got
         values, ids = self._columns[name]
-        bufs = [bytearray((self.size + 8) // 8) for _ in values]
+        bufs = [bytearray(self.nbytes) for _ in values]
         for d, n in enumerate(ids):
             if n >= 0:
                 bufs[n][d >> 3] |= 1 << (d & 7)
@@ -375,7 +369,7 @@ class DocSets:
 
     def newest(self, bits: int, limit: int) -> list[int]:
         """Up to ``limit`` documents of ``bits``, newest first; undated ones last."""
-        data = bits.to_bytes((self.size + 8) // 8, "little")
+        data = bits.to_bytes(self.nbytes, "little")
         out: list[int] = []
         dates, docs = self._date_order()
         # Newest first; on the same date, the lower document number first.
@@ -390,7 +384,7 @@ class DocSets:
             i = j - 1
         if len(out) < limit:
             rest = bits & ~self.date_range(None, None)  # cached: every dated document
-            for d in iter_bits(rest.to_bytes((self.size + 8) // 8, "little")):
+            for d in iter_bits(rest.to_bytes(self.nbytes, "little")):
                 out.append(d)
                 if len(out) >= limit:
                     break
@@ -468,7 +462,7 @@ class DocSets:
         """The documents of ``candidates`` where ``words`` occur one after another."""
         if not candidates:
             return 0
-        docs = list(iter_bits(candidates.to_bytes((self.size + 8) // 8, "little")))
+        docs = list(iter_bits(candidates.to_bytes(self.nbytes, "little")))
         # Checking more candidates than this would flush the block cache re-scoring
         # relies on: their blocks are read, used and dropped.
         keep = len(docs) <= PHRASE_KEEP_DOCS
@@ -503,7 +497,7 @@ class DocSets:
         td = self.data(fieldname, text)
         if not td.bits:
             return out
-        data = td.bits.to_bytes((self.size + 8) // 8, "little")
+        data = td.bits.to_bytes(self.nbytes, "little")
         decoder = _positions_decoder(self.searcher.schema[fieldname].format)
         for li, (sub, offset) in enumerate(self.reader.leaf_readers()):
             n = sub.doc_count_all()
@@ -516,8 +510,7 @@ class DocSets:
             if blockmap is None:
                 self._positions_generic(sub, offset, fieldname, text, wanted, out)
                 continue
-            leaf = None
-            postfile = getattr(getattr(sub, "_terms", None), "_postfile", None)
+            postfile = sub._terms._postfile  # a block map exists for whoosh3 segments only
             maxids = blockmap.maxids
             nblocks = len(maxids)
             bi = 0
@@ -536,15 +529,7 @@ class DocSets:
                         if block is not None:
                             self._blocks.move_to_end(key)
                     if block is None:
-                        if postfile is not None:
-                            bids, vals = _read_block(postfile, blockmap.starts[bi])
-                        else:
-                            if leaf is None:
-                                leaf = _leaf(sub.postings(fieldname, text))
-                            leaf._goto(blockmap.starts[bi])
-                            leaf._read_ids()
-                            leaf._read_values()
-                            bids, vals = array("i", leaf._ids), leaf._values
+                        bids, vals = _read_block(postfile, blockmap.starts[bi])
                         # Values joined into one bytes object with an offsets array: a
                         # tuple of small bytes objects would hold 45 bytes a posting
                         # beyond the data, four times the data itself for most terms.
@@ -596,7 +581,7 @@ class DocSets:
         ``prefer``) holds no more than ``limit`` documents, every one of them is a
         candidate.
         """
-        nbytes = (self.size + 8) // 8
+        nbytes = self.nbytes
         data = bits.to_bytes(nbytes, "little")
         est: dict[int, float] = {}
         get = est.get

@@ -331,7 +331,7 @@ def _write_presence_terms(fw, terms: dict) -> None:
         post += WHOOSH3_HEADER_MAGIC
         for b in range(0, n, limit):
             chunk = ids[b:b + limit]
-            databytes = _dumps((tuple(map(sub, chunk, chain((0,), chunk))), None, None), 2)
+            databytes = _dumps((_mini_ids(chunk), None, None), 2)
             comp = level if len(databytes) >= COMPRESS_MIN_BYTES else 0
             if comp:
                 databytes = zlib.compress(databytes, comp)

@@ -27,13 +27,12 @@ def find_matches(text: str, folds: set[str], exacts: set[str] | None = None,
     (cheap) but not folded (dear): one regular expression built from the query finds
     the syllables, each letter of a folded syllable being the class of the letters
     that fold to it ("a" matches "ả" and "ầ"). Where lower-casing or folding would
-    change the text's length (decomposed text, a few ligatures), syllables are
-    compared one by one.
+    change the text's length (decomposed text, "İ"), syllables are compared one by one.
     """
     if not text or not (folds or prefixes):
         return []
     low = text.lower()
-    if len(low) != len(text) or has_combining_marks(text) or (not text.isascii() and _WIDE.search(low)):
+    if len(low) != len(text) or has_combining_marks(text):
         return _find_matches_slow(text, folds, exacts, prefixes)
     out = []
     for m in _matcher(frozenset(folds), tuple(prefixes)).finditer(low):
@@ -44,22 +43,22 @@ def find_matches(text: str, folds: set[str], exacts: set[str] | None = None,
     return out
 
 
-def _letter_classes() -> tuple[dict[str, str], re.Pattern]:
-    """Folded letter -> the class of the (lower-cased) letters that fold to it; and a
-    pattern of the letters that fold to more than one letter."""
+def _letter_classes() -> dict[str, str]:
+    """Folded letter -> the class of the (lower-cased) letters that fold to it.
+
+    Every letter :func:`fold` changes becomes exactly one ASCII letter (the base of its
+    canonical decomposition), which is what lets a class stand for it in a pattern.
+    """
     groups: dict[str, set[str]] = {}
-    wide = []
     for c in folded_letters():
         f = fold(c)
-        if len(f) == 1:
-            groups.setdefault(f, {f}).add(c)
-        else:
-            wide.append(c)
-    classes = {f: "[" + "".join(re.escape(c) for c in sorted(cs)) + "]" for f, cs in groups.items()}
-    return classes, re.compile("[" + "".join(re.escape(c) for c in sorted(wide)) + "]" if wide else "(?!)")
+        if len(f) != 1:
+            raise ValueError(f"fold({c!r}) = {f!r}: highlighting assumes one letter")
+        groups.setdefault(f, {f}).add(c)
+    return {f: "[" + "".join(re.escape(c) for c in sorted(cs)) + "]" for f, cs in groups.items()}
 
 
-_CLASSES, _WIDE = _letter_classes()
+_CLASSES = _letter_classes()
 
 
 def _letters(folded: str) -> str:

@@ -686,10 +686,9 @@ class SearchEngine:
 
         window = self._rescore_window(parsed)
         ds = self.docsets(s)
-        nbytes = (ds.size + 8) // 8
         head = rescore(s, docs[:window], parsed, fuzzy, positions=ds.positions,
                        doc_frequency=lambda fieldname, text: ds.data(fieldname, text).df,
-                       members=lambda fieldname, text: ds.term(fieldname, text).to_bytes(nbytes, "little"))
+                       members=ds.members)
         return head + docs[window:]
 
     def complete(self, q: str, limit: int = 8) -> list[str]:

@@ -49,6 +49,23 @@ sources = [{listed}]
     return path
 
 
+def live_key_counts(live: Path) -> "Counter[str]":
+    """How many live documents of the index at ``live`` carry each key."""
+    from collections import Counter
+
+    from whoosh import index as whoosh_index
+
+    from indexer import store
+
+    ix = whoosh_index.open_dir(str(live.resolve()), indexname=store.INDEX_NAME)
+    try:
+        with ix.reader() as reader:
+            keys = reader.column_reader("key")
+            return Counter(keys[d] for d in reader.all_doc_ids())
+    finally:
+        ix.close()
+
+
 def make_config(root: Path, **overrides) -> Config:
     """The repository's config with index, cache and raw store under ``root``."""
     cfg = load_config(Path(__file__).resolve().parent.parent / "config.toml")

@@ -23,14 +23,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from whoosh import index as whoosh_index
 
 from indexer import store
 
 try:
-    from tests.conftest import CORE, make_config, vnsearch_cmd
+    from tests.conftest import CORE, live_key_counts, make_config, vnsearch_cmd
 except ImportError:  # tests/ not a package
-    from conftest import CORE, make_config, vnsearch_cmd
+    from conftest import CORE, live_key_counts, make_config, vnsearch_cmd
 
 ROOT = Path(__file__).resolve().parent.parent
 LOAD_SECONDS = 20  # the bounded search load of the rebuild test, at most
@@ -78,17 +77,6 @@ def _stop_server(server: subprocess.Popen, log: Path) -> str:
     return "\n".join(line for line in text.splitlines() if '"GET /' not in line)
 
 
-def _keys(live: Path) -> Counter:
-    """How many live documents carry each key."""
-    ix = whoosh_index.open_dir(str(live.resolve()), indexname=store.INDEX_NAME)
-    try:
-        with ix.reader() as reader:
-            keys = reader.column_reader("key")
-            return Counter(keys[d] for d in reader.all_doc_ids())
-    finally:
-        ix.close()
-
-
 @pytest.fixture()
 def workdir(tmp_path, core_index):
     """Index and cache paths under tmp_path, the cache warmed from the session's index."""
@@ -101,7 +89,7 @@ def workdir(tmp_path, core_index):
 @pytest.fixture(scope="module")
 def expected_keys(core_index) -> Counter:
     """Every article of tests/data/core once: what a complete build holds."""
-    keys = _keys(core_index.path("index"))
+    keys = live_key_counts(core_index.path("index"))
     assert keys and max(keys.values()) == 1
     return keys
 
@@ -143,7 +131,7 @@ def _kill(proc: subprocess.Popen) -> None:
 def test_rebuild_killed_and_restarted_under_search_load(workdir, expected_keys):
     live = workdir / "index"
     _build(workdir)
-    assert _keys(live) == expected_keys
+    assert live_key_counts(live) == expected_keys
     first_gen = live.resolve()
 
     with socket.socket() as s:
@@ -228,7 +216,7 @@ def test_rebuild_killed_and_restarted_under_search_load(workdir, expected_keys):
     assert not failed, f"{len(failed)} of {len(results)} requests failed: {failed[:5]}; events: {events}; " \
                        f"server log: {err[-3000:]}"
     assert "Traceback" not in err, err[-3000:]
-    assert _keys(live) == expected_keys
+    assert live_key_counts(live) == expected_keys
 
 
 def test_incremental_run_killed_then_rerun_has_no_duplicates(workdir, expected_keys, tmp_path):
@@ -241,7 +229,7 @@ def test_incremental_run_killed_then_rerun_has_no_duplicates(workdir, expected_k
     half.parent.mkdir()
     half.write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
     _build(workdir, source=half)
-    before = _keys(live)
+    before = live_key_counts(live)
     assert 0 < sum(before.values()) < sum(expected_keys.values())
     gen = live.resolve()
     files_before = {p.name for p in gen.iterdir()}
@@ -259,12 +247,12 @@ def test_incremental_run_killed_then_rerun_has_no_duplicates(workdir, expected_k
             raise
     _kill(run)
     # what was committed before is intact and searchable; nothing is doubled
-    after_kill = _keys(live)
+    after_kill = live_key_counts(live)
     assert max(after_kill.values()) == 1
     assert set(before) <= set(after_kill)
     proc = _build(workdir)
     assert "indexed" in proc.stdout
-    assert _keys(live) == expected_keys
+    assert live_key_counts(live) == expected_keys
     # and a third run finds nothing to do
     proc = _build(workdir)
     assert "indexed 0, updated 0" in proc.stdout, proc.stdout
@@ -290,7 +278,7 @@ def test_second_writer_is_refused_naming_the_holder_or_waits(workdir, expected_k
             raise
     out, err = waiting.communicate(timeout=300)
     assert waiting.returncode == 0, err[-2000:]
-    assert _keys(live) == expected_keys
+    assert live_key_counts(live) == expected_keys
 
 
 def test_two_real_index_commands(workdir):

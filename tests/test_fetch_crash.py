@@ -20,22 +20,19 @@ import signal
 import sqlite3
 import subprocess
 import threading
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from whoosh import index as whoosh_index
 
-from indexer import store
 from indexer.search import SearchEngine, SearchRequest
 
 try:
-    from tests.conftest import make_config, vnsearch_cmd, write_fetch_config
+    from tests.conftest import live_key_counts, make_config, vnsearch_cmd, write_fetch_config
     from tests.httpserver import DATA, LocalServer, Reply, static
     from tests.test_fetch import (LISTING_DATE, item_paths, make_config as fetch_config, page,
                                   serve_conditional_sitemap, serve_feed)
 except ImportError:  # tests/ itself on sys.path
-    from conftest import make_config, vnsearch_cmd, write_fetch_config
+    from conftest import live_key_counts, make_config, vnsearch_cmd, write_fetch_config
     from httpserver import DATA, LocalServer, Reply, static
     from test_fetch import LISTING_DATE, item_paths, make_config as fetch_config, page, serve_conditional_sitemap, serve_feed
 
@@ -71,17 +68,6 @@ def _fetch(cfg: Path, *extra: str) -> str:
     return proc.stdout
 
 
-def _keys(tmp_path: Path) -> Counter:
-    """How many live documents carry each key."""
-    ix = whoosh_index.open_dir(str((tmp_path / "index").resolve()), indexname=store.INDEX_NAME)
-    try:
-        with ix.reader() as reader:
-            keys = reader.column_reader("key")
-            return Counter(keys[d] for d in reader.all_doc_ids())
-    finally:
-        ix.close()
-
-
 def _pending(tmp_path: Path) -> int:
     with RawStore(tmp_path / "raw") as raw:
         return raw.pending_count()
@@ -89,7 +75,7 @@ def _pending(tmp_path: Path) -> int:
 
 def _each_once(tmp_path: Path, items: list) -> None:
     """Every feed item is in the index exactly once and found by its own title."""
-    keys = _keys(tmp_path)
+    keys = live_key_counts(tmp_path / "index")
     assert max(keys.values()) == 1
     assert {item.url for item in items} <= set(keys)
     engine = SearchEngine(make_config(tmp_path))
@@ -120,7 +106,7 @@ def test_pages_stored_with_no_index_are_indexed_by_the_next_fetch_despite_304s(s
 
     out = _fetch(cfg)  # nothing left to do
     assert "stored pages indexed" not in out and "indexed 0," in out
-    assert sum(_keys(tmp_path).values()) == len(items)
+    assert sum(live_key_counts(tmp_path / "index").values()) == len(items)
 
 
 def test_fetch_killed_between_storing_and_committing_is_finished_by_the_next_run(server, tmp_path):
@@ -132,7 +118,7 @@ def test_fetch_killed_between_storing_and_committing_is_finished_by_the_next_run
     first = subprocess.run(vnsearch_cmd("--config", str(cfg), "fetch", "--quiet", server.url("/sitemap-news.xml")),
                            capture_output=True, text=True, timeout=300, env=_env(), cwd=ROOT)
     assert first.returncode == 0, first.stderr[-3000:]
-    before = _keys(tmp_path)
+    before = live_key_counts(tmp_path / "index")
     assert sum(before.values()) == len(sitemap_pages)
 
     items = serve_feed(server, FEED, route=FEED_PATH, etag='"feed-1"', last_modified=LISTING_DATE)
@@ -165,7 +151,7 @@ def test_fetch_killed_between_storing_and_committing_is_finished_by_the_next_run
             proc.communicate(timeout=30)
         release.set()
     assert proc.returncode == -signal.SIGKILL
-    assert _keys(tmp_path) == before  # the served index is intact and holds nothing of the killed run
+    assert live_key_counts(tmp_path / "index") == before  # the served index is intact and holds nothing of the killed run
     assert _pending(tmp_path) == len(items) - 1
 
     out = _fetch(cfg)
@@ -177,13 +163,13 @@ def test_fetch_killed_between_storing_and_committing_is_finished_by_the_next_run
     assert f"stored pages indexed {len(items) - 1}" in out and f"indexed {len(items)}," in out
     assert _pending(tmp_path) == 0
     _each_once(tmp_path, items)
-    keys = _keys(tmp_path)
+    keys = live_key_counts(tmp_path / "index")
     assert sum(keys.values()) == len(items) + len(sitemap_pages) and before.keys() <= keys.keys()
 
     out = _fetch(cfg)  # everything answers 304 now, and nothing is left to index
     assert "fetched 0," in out and "feeds/sitemaps read 0, unchanged 2" in out
     assert "stored pages indexed" not in out and "indexed 0," in out
-    assert _keys(tmp_path) == keys
+    assert live_key_counts(tmp_path / "index") == keys
 
 
 # ------------------------------------------------------------------ in process: the marks themselves
@@ -204,7 +190,7 @@ def test_crash_after_commit_before_mark_reindexes_nothing(server, tmp_path):
     assert summary.listings_unchanged == 1 and summary.fetched == 0 and summary.from_store == len(items)
     assert built.indexed == 0 and built.updated == 0 and built.unchanged == len(items)
     assert _pending(tmp_path) == 0
-    assert sum(_keys(tmp_path).values()) == len(items)
+    assert sum(live_key_counts(tmp_path / "index").values()) == len(items)
 
 
 def test_store_marks_follow_the_body(tmp_path):
