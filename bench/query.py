@@ -14,7 +14,7 @@ printed for:
 
 * ``first run``: each query's first run on a freshly opened searcher (the warm-up
   round), while the per-term bitsets, champion lists and decoded posting blocks of
-  :mod:`indexer.docsets` are still being filled (queries share syllables, so later
+  :mod:`indexer.backends.whoosh.postings` are still being filled (queries share syllables, so later
   ones find some of theirs already read);
 * ``vnsearch``: ``SearchEngine.search`` as the API calls it (facets, rescoring, ten
   snippets and highlighted titles), with its result cache turned off so every round
@@ -51,8 +51,8 @@ FILTERED = ["bóng đá", "giá vàng", "học sinh", "ngân hàng", "máy tính
 
 
 def build_fts(index_path: Path, db_path: Path) -> None:
-    from indexer.analysis import syllables
-    from indexer import store
+    from indexer.text.analysis import syllables
+    from indexer.backends.whoosh import store
 
     tmp = db_path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
@@ -77,7 +77,7 @@ def build_fts(index_path: Path, db_path: Path) -> None:
 
 
 def fts_query(q: str) -> str:
-    from indexer.normalize import fold
+    from indexer.text.normalize import fold
 
     q = fold(q)
     if q.startswith('"'):
@@ -101,9 +101,9 @@ def main() -> None:
         build_fts(index_path, db_path)
         print(f"built FTS5 table in {time.perf_counter() - t:.1f} s", flush=True)
 
-    import indexer.search as search_mod
+    import indexer.search.engine as search_mod
     from indexer.config import load_config
-    from indexer.search import SearchEngine, SearchRequest
+    from indexer.search.engine import SearchEngine, SearchRequest
 
     cfg = load_config(str(ROOT / "config.toml")).with_overrides(**{"paths.index": str(index_path)})
     engine = SearchEngine(cfg)
@@ -155,7 +155,7 @@ def main() -> None:
         run_fts(q, w, p)
     totals = {}
     # One engine through all the queries, then the next: a query run right after the
-    # same query would find its posting blocks decoded already (indexer.docsets' LRU).
+    # same query would find its posting blocks decoded already (indexer.backends.whoosh.postings' LRU).
     for r in range(args.rounds):
         engines = ("vnsearch", "no snippets", "FTS5") if r % 2 == 0 else ("no snippets", "vnsearch", "FTS5")
         for eng in engines:
@@ -191,7 +191,7 @@ def main() -> None:
 
 
 def _segments(index_path: Path) -> int:
-    from indexer import store
+    from indexer.backends.whoosh import store
 
     ix = store.open_index(index_path)
     try:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from common import DEFAULT_WORKDIR, corpus_inputs, median, save_result, summary_counts, table, vnsearch
 
-from indexer.manifest import MANIFEST_NAME
+from indexer.build.manifest import MANIFEST_NAME
 
 
 def run(inputs, work: Path, processes: int, *extra) -> tuple[float, dict, dict]:

@@ -48,9 +48,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.analysis import syllables  # noqa: E402
+from indexer.text.analysis import syllables  # noqa: E402
 from indexer.config import load_config  # noqa: E402
-from indexer.normalize import fold, normalize  # noqa: E402
+from indexer.text.normalize import fold, normalize  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 VIQUAD = ROOT.parent / "shared" / "relevance" / "viquad2-dev"
@@ -67,8 +67,8 @@ TONES = "\u0300\u0301\u0303\u0309\u0323"
 
 def load_sample(n: int, seed: int):
     """``n`` articles picked uniformly (fixed seed) from the corpus files."""
-    from indexer.documents import Article
-    from indexer.readers.jsonl import record_to_article
+    from indexer.ingest.documents import Article
+    from indexer.ingest.readers.jsonl import record_to_article
 
     missing = [name for name, _ in FILES if not (CORPUS / name).exists()]
     if missing:
@@ -169,7 +169,7 @@ def typo(text: str, rng: random.Random) -> str | None:
 
 def load_forms():
     """(folded syllables, text, group) of every form in the synonyms file."""
-    from indexer.synonyms import load_synonyms
+    from indexer.search.synonyms import load_synonyms
 
     syn = load_synonyms(ROOT / "indexer" / "data" / "synonyms.txt")
     return syn
@@ -254,8 +254,8 @@ class VnEngine:
     name = "vnsearch"
 
     def __init__(self, sample, work: Path):
-        from indexer.build import index_articles
-        from indexer.search import SearchEngine
+        from indexer.build.builder import index_articles
+        from indexer.search.engine import SearchEngine
 
         cfg = load_config(ROOT / "config.toml").with_overrides(**{
             "paths.index": str(work / "vn-index"),
@@ -265,7 +265,7 @@ class VnEngine:
         })
         t = time.time()
         if (work / "vn-index").exists():  # --workdir: reuse the index of an earlier run
-            from indexer.build import BuildSummary
+            from indexer.build.builder import BuildSummary
             summary = BuildSummary(index_path="reused " + str(work / "vn-index"))
         else:
             summary = index_articles(cfg, (a for a, _ in sample))
@@ -275,7 +275,7 @@ class VnEngine:
         self.times: list[float] = []
 
     def search(self, q: str, k: int = 10) -> list[str]:
-        from indexer.search import SearchRequest
+        from indexer.search.engine import SearchRequest
 
         t = time.perf_counter()
         r = self.engine.search(SearchRequest(q=q, per_page=k, facets=False))
@@ -458,7 +458,7 @@ def run_known_item(args) -> None:
 
 
 def run_viquad(args) -> None:
-    from indexer.documents import Article
+    from indexer.ingest.documents import Article
 
     if not (VIQUAD / "docs.jsonl.gz").exists():
         sys.exit(f"relevance: {VIQUAD} is missing")

@@ -80,7 +80,7 @@ def worker_rss_mb(master: int) -> list[dict]:
     """Per gunicorn worker: RSS, PSS, private and anonymous memory (MB), from smaps_rollup.
 
     Segments are read with plain reads (no mmap), so RSS is mostly the worker's own heap
-    (``anon``): Python, the searchers and the per-process caches of indexer.docsets."""
+    (``anon``): Python, the searchers and the per-process caches of indexer.backends.whoosh.postings."""
     out = subprocess.run(["ps", "--ppid", str(master), "-o", "pid="], capture_output=True, text=True).stdout
     res = []
     for pid in out.split():

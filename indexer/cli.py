@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .config import Config, ConfigError, load_config
+from indexer.config import Config, ConfigError, load_config
 
 __all__ = ["main"]
 
@@ -62,11 +62,11 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
     With no PATHS (and no --raw), indexes the corpus folder from config.toml.
     Re-running indexes new articles, updates changed ones and skips unchanged ones.
     """
-    from . import store
-    from .build import FileInput, index_articles
-    from .progress import BuildProgress
-    from .readers import iter_files
-    from .sources import estimate_total, newest_mtime
+    from indexer.backends.whoosh import store
+    from indexer.build.builder import FileInput, index_articles
+    from indexer.build.progress import BuildProgress
+    from indexer.ingest.readers import iter_files
+    from indexer.ingest.sources import estimate_total, newest_mtime
 
     cfg = _config(ctx, **{"paths.index": index_dir, "index.processes": processes, "paths.cache": cache_dir})
     inputs = [Path(p) for p in paths] or ([] if from_raw else [cfg.path("corpus")])
@@ -82,7 +82,7 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
     if not (from_raw or quiet):
         known = None
         if not rebuild and store.exists(live):
-            from .manifest import known_counts
+            from indexer.build.manifest import known_counts
 
             known = known_counts(store.resolve(live))  # unchanged files: no need to count
         total = estimate_total(inputs, known=known)
@@ -93,13 +93,13 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
         if from_raw:
             import itertools
 
-            from .fetch import iter_stored_articles
+            from indexer.fetch.run import iter_stored_articles
 
             items = itertools.chain(items, iter_stored_articles(cfg, handled=handled))
         summary = index_articles(cfg, items, rebuild=rebuild, prune=prune, wait=wait,
                                  progress=progress, total=total)
         if handled:
-            from .fetch import mark_indexed
+            from indexer.fetch.run import mark_indexed
 
             mark_indexed(cfg, handled)  # only now: the index run that holds them returned
     except store.IndexLockedError as exc:
@@ -136,9 +136,9 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
 @click.pass_context
 def search(ctx, query, index_dir, limit, page, outlet, category, date_from, date_to, sort, as_json, explain):
     """Search the index and print the hits."""
-    from . import store
-    from .highlight import ELLIPSIS  # noqa: F401  (documented snippet marker)
-    from .search import BadRequest, SearchEngine, SearchRequest, result_to_api
+    from indexer.backends.whoosh import store
+    from indexer.search.highlight import ELLIPSIS  # noqa: F401  (documented snippet marker)
+    from indexer.search.engine import BadRequest, SearchEngine, SearchRequest, result_to_api
 
     cfg = _config(ctx, **{"paths.index": index_dir})
     per_page = limit or cfg.search.per_page
@@ -196,8 +196,8 @@ def _terminal_snippet(html_snippet: str) -> str:
 @click.pass_context
 def serve(ctx, index_dir, host, port, workers, threads):
     """Serve the web app and the JSON API with gunicorn."""
-    from . import store
-    from .serve import run_server
+    from indexer.backends.whoosh import store
+    from indexer.serve import run_server
 
     cfg = _config(ctx, **{"paths.index": index_dir, "server.host": host, "server.port": port,
                           "server.workers": workers, "server.threads": threads})
@@ -215,8 +215,8 @@ def serve(ctx, index_dir, host, port, workers, threads):
 @click.pass_context
 def stats(ctx, index_dir, as_json):
     """Documents, outlets, categories, date range and index size."""
-    from . import store
-    from .search import SearchEngine
+    from indexer.backends.whoosh import store
+    from indexer.search.engine import SearchEngine
 
     cfg = _config(ctx, **{"paths.index": index_dir})
     try:
@@ -246,7 +246,7 @@ def stats(ctx, index_dir, as_json):
 @click.pass_context
 def fetch(ctx, urls, index_dir, no_index, delay, quiet):
     """Fetch article pages, RSS/Atom feeds or sitemaps (default: [fetch] sources) and index them."""
-    from .fetch import run_fetch
+    from indexer.fetch.run import run_fetch
 
     cfg = _config(ctx, **{"paths.index": index_dir, "fetch.delay": delay})
     targets = list(urls) or list(cfg.fetch.sources)

@@ -10,7 +10,7 @@ import os
 
 from gunicorn.app.base import BaseApplication
 
-from .config import Config
+from indexer.config import Config
 
 __all__ = ["run_server", "gunicorn_options"]
 

@@ -55,7 +55,7 @@ def live_key_counts(live: Path) -> "Counter[str]":
 
     from whoosh import index as whoosh_index
 
-    from indexer import store
+    from indexer.backends.whoosh import store
 
     ix = whoosh_index.open_dir(str(live.resolve()), indexname=store.INDEX_NAME)
     try:
@@ -82,8 +82,8 @@ def make_config(root: Path, **overrides) -> Config:
 @pytest.fixture(scope="session")
 def core_index(tmp_path_factory) -> Config:
     """A config whose index holds tests/data/core (built once; tests must not write to it)."""
-    from indexer.build import index_articles
-    from indexer.readers import read_paths
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
 
     root = tmp_path_factory.mktemp("core-index")
     cfg = make_config(root)
@@ -95,7 +95,7 @@ def core_index(tmp_path_factory) -> Config:
 
 @pytest.fixture(scope="session")
 def engine(core_index):
-    from indexer.search import SearchEngine
+    from indexer.search.engine import SearchEngine
 
     return SearchEngine(core_index)
 

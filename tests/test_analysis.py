@@ -2,8 +2,8 @@
 
 import pytest
 
-from indexer.analysis import analyze, content_hash, syllables
-from indexer.normalize import normalize
+from indexer.text.analysis import analyze, content_hash, syllables
+from indexer.text.normalize import normalize
 
 from .conftest import SEED
 

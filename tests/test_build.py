@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
-from indexer import store
-from indexer.build import index_articles
-from indexer.readers import read_paths
-from indexer.search import SearchEngine, SearchRequest
+from indexer.backends.whoosh import store
+from indexer.build.builder import index_articles
+from indexer.ingest.readers import read_paths
+from indexer.search.engine import SearchEngine, SearchRequest
 
 from .conftest import CORE, SEED, SEED_URL
 

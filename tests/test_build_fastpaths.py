@@ -18,7 +18,7 @@ import unicodedata
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from indexer import normalize as N
+from indexer.text import normalize as N
 
 from .conftest import CORE
 
@@ -120,7 +120,7 @@ def test_unicode_facts_behind_the_tone_shortcut():
 def _postings(folder):
     from whoosh import index as whoosh_index
 
-    from indexer.store import INDEX_NAME
+    from indexer.backends.whoosh.store import INDEX_NAME
 
     out = {}
     ix = whoosh_index.open_dir(str(folder), indexname=INDEX_NAME)
@@ -141,9 +141,10 @@ def _postings(folder):
 
 def test_small_uncompressed_blocks_read_back_identically(tmp_path, monkeypatch):
     """Posting blocks left uncompressed decode to exactly what compressed ones do."""
-    from indexer import fastwriter, store
-    from indexer.build import _job, _Prepared, _SubWriter, _canonical, _hash_of, article_key
-    from indexer.readers import read_file
+    from indexer.backends.whoosh import writer as fastwriter
+    from indexer.backends.whoosh import store
+    from indexer.build.builder import _job, _Prepared, _SubWriter, _canonical, _hash_of, article_key
+    from indexer.ingest.readers import read_file
 
     jobs = []
     for a in read_file(CORE / "articles.jsonl.gz"):
@@ -159,7 +160,7 @@ def test_small_uncompressed_blocks_read_back_identically(tmp_path, monkeypatch):
         sub = _SubWriter(str(folder), 1000)
         for job in jobs:
             sub.add(job)
-        from indexer.fastwriter import commit_with_segments
+        from indexer.backends.whoosh.writer import commit_with_segments
 
         ix = store.whoosh_index.open_dir(str(folder), indexname=store.INDEX_NAME)
         writer = ix.writer()
@@ -192,9 +193,10 @@ def _postings_dump(index_dir):
 def test_presence_fast_path_writes_the_same_bytes(tmp_path, monkeypatch):
     """Syllable pairs (presence-only) skip Whoosh's per-term writer: the term infos and
     posting blocks they write are byte for byte what the generic path writes."""
-    from indexer import fastwriter, store
-    from indexer.build import index_articles
-    from indexer.readers import read_paths
+    from indexer.backends.whoosh import writer as fastwriter
+    from indexer.backends.whoosh import store
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
 
     from .conftest import CORE, make_config
 
@@ -202,7 +204,7 @@ def test_presence_fast_path_writes_the_same_bytes(tmp_path, monkeypatch):
 
     from whoosh.codec.whoosh3 import W3Codec
 
-    from indexer import build
+    from indexer.build import builder as build
 
     # blocks of 16 postings: the test corpus is small, and several blocks a term are wanted
     monkeypatch.setattr(build, "W3Codec", functools.partial(W3Codec, blocklimit=16))

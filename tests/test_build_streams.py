@@ -3,10 +3,10 @@
 import gzip
 import json
 
-from indexer.analysis import analyze
-from indexer.build import _segment
-from indexer.normalize import normalize
-from indexer.schema import field_tokens
+from indexer.text.analysis import analyze
+from indexer.build.builder import _segment
+from indexer.text.normalize import normalize
+from indexer.backends.whoosh.schema import field_tokens
 
 from .conftest import CORE
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
+from indexer.backends.whoosh import store
 
 try:
     from tests.conftest import CORE, live_key_counts, make_config, vnsearch_cmd
@@ -361,7 +361,7 @@ def _copy_index(src_live: Path, dest: Path) -> Path:
 @pytest.mark.parametrize("damage", ["toc_empty", "toc_garbage", "toc_truncated", "segments_removed",
                                     "segments_garbage", "generation_removed", "not_an_index", "missing"])
 def test_damaged_index_gives_clear_errors(tmp_path, built_copy, damage):
-    from indexer.search import SearchEngine, SearchRequest
+    from indexer.search.engine import SearchEngine, SearchRequest
     from webapp import create_app
 
     if damage == "missing":

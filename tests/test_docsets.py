@@ -1,4 +1,4 @@
-"""Bitset evaluation (indexer.docsets) agrees with Whoosh on the real test index.
+"""Bitset evaluation (indexer.backends.whoosh.postings) agrees with Whoosh on the real test index.
 
 The search engine counts totals and facets from term bitsets and draws candidates
 from per-term champion lists instead of asking Whoosh to score every match; these
@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from whoosh import query as wq
 
-from indexer.docsets import CHAMPIONS, DocSets, iter_bits, scoring_terms
-from indexer.search import SearchRequest, _facet_columns
+from indexer.backends.whoosh.postings import CHAMPIONS, DocSets, iter_bits, scoring_terms
+from indexer.search.engine import SearchRequest, _facet_columns
 
 
 def _ds(engine) -> DocSets:
@@ -196,9 +196,9 @@ def _phrases_match_whoosh(engine, s, ds, texts: list[str]) -> list[tuple[str, se
 def test_phrase_pairs_give_the_same_phrase_matches(tmp_path):
     """With index.phrase_pairs the pair fields answer phrases: the same documents as
     Whoosh's phrase matcher (and as the default index, which checks positions)."""
-    from indexer.build import index_articles
-    from indexer.readers import read_paths
-    from indexer.search import SearchEngine
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
+    from indexer.search.engine import SearchEngine
 
     from .conftest import CORE, make_config
 
@@ -237,9 +237,9 @@ def test_default_index_has_pair_fields(engine):
 def test_index_without_pair_fields_checks_phrases_from_positions(tmp_path):
     """index.phrase_pairs = false: no pair fields; phrases are checked from positions
     and match the same documents as Whoosh's phrase matcher."""
-    from indexer.build import index_articles
-    from indexer.readers import read_paths
-    from indexer.search import SearchEngine
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
+    from indexer.search.engine import SearchEngine
 
     from .conftest import CORE, make_config
 
@@ -262,9 +262,9 @@ def test_hot_terms_are_read_again_after_a_commit(fresh_config, tmp_path):
     re-read in the background, so the next searches find them cached."""
     import gzip
 
-    from indexer.build import index_articles
-    from indexer.readers import read_paths
-    from indexer.search import SearchEngine
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
+    from indexer.search.engine import SearchEngine
 
     from .conftest import CORE
 

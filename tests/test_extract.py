@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.documents import Article, ReadFailure
-from indexer.extract import ExtractError, decode_html, extract_article, parse_date, rule_for_host, site_rules
-from indexer.readers import html as html_reader
-from indexer.readers.html import read_html_file
+from indexer.ingest.documents import Article, ReadFailure
+from indexer.ingest.extract import ExtractError, decode_html, extract_article, parse_date, rule_for_host, site_rules
+from indexer.ingest.readers import html as html_reader
+from indexer.ingest.readers.html import read_html_file
 
 HTML = Path(__file__).parent / "data" / "html"
 PAGES = sorted(p.name.split(".")[0] for p in HTML.glob("*.expected.json"))

@@ -13,11 +13,11 @@ from __future__ import annotations
 import pytest
 from whoosh.codec.whoosh3 import W3Codec
 
-from indexer import store
-from indexer.build import _canonical, _hash_of, _segment, _stored_fields, article_key
-from indexer.fastwriter import TOKEN_FIELDS, FastSegmentWriter
-from indexer.readers import read_file
-from indexer.schema import TokenStream
+from indexer.backends.whoosh import store
+from indexer.build.builder import _canonical, _hash_of, _segment, _stored_fields, article_key
+from indexer.backends.whoosh.writer import TOKEN_FIELDS, FastSegmentWriter
+from indexer.ingest.readers import read_file
+from indexer.backends.whoosh.schema import TokenStream
 
 from .conftest import CORE
 

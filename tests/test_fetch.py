@@ -13,11 +13,11 @@ import httpx
 import pytest
 
 from indexer.config import Config
-from indexer.discover import DiscoverError, check_feed_shape, parse_feed, parse_sitemap, sniff_kind
-from indexer.documents import Article, ReadFailure
-from indexer.fetch import FetchSummary, fetch, fetch_articles, iter_stored_articles
-from indexer.httpclient import PoliteClient, retry_after_seconds
-from indexer.rawstore import RawStore
+from indexer.fetch.discover import DiscoverError, check_feed_shape, parse_feed, parse_sitemap, sniff_kind
+from indexer.ingest.documents import Article, ReadFailure
+from indexer.fetch.run import FetchSummary, fetch, fetch_articles, iter_stored_articles
+from indexer.fetch.client import PoliteClient, retry_after_seconds
+from indexer.fetch.rawstore import RawStore
 
 try:
     from tests.httpserver import (DATA, LocalServer, Reply, conditional, etag_page, gzipped, oversize, redirect,
@@ -631,11 +631,11 @@ def test_external_httpx_client_is_not_closed(server, config):
 
 
 def test_fetch_and_index_streams_into_the_builder(server, config, monkeypatch):
-    """The CLI's entry point hands the article stream to indexer.build.index_articles."""
+    """The CLI's entry point hands the article stream to indexer.build.builder.index_articles."""
     import sys
     import types
 
-    from indexer.fetch import fetch_and_index
+    from indexer.fetch.run import fetch_and_index
 
     seen = {}
 
@@ -644,7 +644,7 @@ def test_fetch_and_index_streams_into_the_builder(server, config, monkeypatch):
         seen["items"] = list(items)
         return "built"
 
-    monkeypatch.setitem(sys.modules, "indexer.build", types.SimpleNamespace(index_articles=index_articles))
+    monkeypatch.setitem(sys.modules, "indexer.build.builder", types.SimpleNamespace(index_articles=index_articles))
     server.route("/a.html", static(page("vnexpress")))
     server.route("/gone.html", lambda req: Reply(410, b"gone"))
     summary, built = fetch_and_index([server.url("/a.html"), server.url("/gone.html")], config)
@@ -655,7 +655,7 @@ def test_fetch_and_index_streams_into_the_builder(server, config, monkeypatch):
 
 
 def test_run_fetch_no_index_reports_and_exit_code(server, config):
-    from indexer.fetch import run_fetch
+    from indexer.fetch.run import run_fetch
 
     server.route("/a.html", static(page("vnexpress")))
     lines = []

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.cli import main
-from indexer.search import SearchEngine, SearchRequest
+from indexer.search.engine import SearchEngine, SearchRequest
 
 from .conftest import make_config, write_fetch_config
 from .httpserver import DATA, LocalServer, static
@@ -90,7 +90,7 @@ def test_second_fetch_gets_304_for_feed_and_sitemap_and_asks_for_no_article(serv
 
 def test_index_raw_marks_the_stored_pages_it_indexed(server, tmp_path):
     """Pages fetched with --no-index are pending; `vnsearch index --raw` indexes and marks them."""
-    from indexer.rawstore import RawStore
+    from indexer.fetch.rawstore import RawStore
 
     serve_feed(server, FEED)
     cfg_path = _config_file(tmp_path, server.url("/rss/tin-moi-nhat.rss"))

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.search import SearchEngine, SearchRequest
+from indexer.search.engine import SearchEngine, SearchRequest
 
 try:
     from tests.conftest import live_key_counts, make_config, vnsearch_cmd, write_fetch_config
@@ -36,7 +36,7 @@ except ImportError:  # tests/ itself on sys.path
     from httpserver import DATA, LocalServer, Reply, static
     from test_fetch import LISTING_DATE, item_paths, make_config as fetch_config, page, serve_conditional_sitemap, serve_feed
 
-from indexer.rawstore import RawStore
+from indexer.fetch.rawstore import RawStore
 
 ROOT = Path(__file__).resolve().parent.parent
 FEED = sorted((DATA / "feeds").glob("*.xml"))[0]  # 25 items
@@ -177,7 +177,7 @@ def test_fetch_killed_between_storing_and_committing_is_finished_by_the_next_run
 def test_crash_after_commit_before_mark_reindexes_nothing(server, tmp_path):
     """Pages the index holds but the store does not know of (killed between the commit and the
     mark, or a store from before the marks existed) are taken again: unchanged, no duplicates."""
-    from indexer.fetch import fetch_and_index
+    from indexer.fetch.run import fetch_and_index
 
     items = serve_feed(server, FEED, route=FEED_PATH, etag='"feed-1"', last_modified=LISTING_DATE)
     config = make_config(tmp_path, **{f"fetch.{k}": v for k, v in
@@ -200,7 +200,7 @@ def test_store_marks_follow_the_body(tmp_path):
         raw.put("http://h/gone", "http://h/gone", 404, {}, b"", "t1")
         assert [p.url for p in raw.pending()] == ["http://h/a"]  # only 200 pages are indexed
         assert raw.pending()[0].hint == {"published": "2017-07-26"}
-        from indexer.rawstore import body_sha256
+        from indexer.fetch.rawstore import body_sha256
 
         raw.mark_indexed({"http://h/a": body_sha256(page("congluan"))})
         assert raw.pending() == []
@@ -232,7 +232,7 @@ def test_store_from_before_the_marks_is_pending_once(tmp_path):
 
 def test_fetch_only_marks_nothing(server, tmp_path):
     """``fetch(store_only=True)`` (``--no-index``) and plain ``fetch()`` leave pages pending."""
-    from indexer.fetch import fetch
+    from indexer.fetch.run import fetch
 
     server.route("/a.html", static(page("vnexpress")))
     server.route("/b.html", static(page("tuoitre")))

@@ -16,8 +16,8 @@ from urllib.parse import quote
 import pytest
 from whoosh import query as wq
 
-from indexer.querylang import QueryTooLongError, parse_query
-from indexer.search import MAX_PREFIX_EXPANSION, BadRequest, SearchEngine, SearchRequest
+from indexer.search.querylang import QueryTooLongError, parse_query
+from indexer.search.engine import MAX_PREFIX_EXPANSION, BadRequest, SearchEngine, SearchRequest
 
 HANG_SECONDS = 30  # a request that takes longer than this is a hang, not slowness
 
@@ -273,8 +273,8 @@ def many_index(tmp_path_factory):
         from tests.conftest import CORE, make_config
     except ImportError:
         from conftest import CORE, make_config
-    from indexer.build import index_articles
-    from indexer.readers import read_paths
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
 
     with gzip.open(CORE / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
         real = json.loads(fh.readline())
@@ -340,8 +340,8 @@ def test_many_made_up_words_get_bounded_fuzzy_help(engine, monkeypatch):
     a query of many made-up words walks it a bounded number of times."""
     import random
 
-    from indexer.search import MAX_FUZZY_SYLLABLES
-    from indexer.suggest import Suggester
+    from indexer.search.engine import MAX_FUZZY_SYLLABLES
+    from indexer.search.suggest import Suggester
 
     calls = []
     original = Suggester.candidates

@@ -6,6 +6,7 @@ they are not "racy" (modified just before being read), as files written a moment
 
 from __future__ import annotations
 
+import importlib
 import gzip
 import json
 import os
@@ -15,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from indexer import manifest, store
-from indexer import readers as readers_mod
-from indexer.build import FileInput, index_articles
-from indexer.documents import Article
-from indexer.readers import iter_files, read_paths
-from indexer.search import SearchEngine
+from indexer.build import manifest
+from indexer.backends.whoosh import store
+from indexer.ingest import readers as readers_mod
+from indexer.build.builder import FileInput, index_articles
+from indexer.ingest.documents import Article
+from indexer.ingest.readers import iter_files, read_paths
+from indexer.search.engine import SearchEngine
 
 from .conftest import CORE, SEED, SEED_URL
 
@@ -271,14 +273,14 @@ def test_cli_second_run_reads_nothing(tmp_path):
     data = json.loads((tmp_path / "ix").resolve().joinpath(manifest.MANIFEST_NAME).read_text(encoding="utf-8"))
     (name, entry), = data["files"].items()
     assert name == str((folder / "a.jsonl").resolve()) and len(entry["articles"]) == 8
-    assert data["analysis_version"] == __import__("indexer.analysis").analysis.ANALYSIS_VERSION
+    assert data["analysis_version"] == importlib.import_module("indexer.text.analysis").ANALYSIS_VERSION
     r2 = runner.invoke(main, args)
     assert r2.exit_code == 0, r2.output
     assert r2.output.startswith("indexed 0, updated 0, unchanged 8, skipped 0, failed 0")
 
 
 def test_progress_estimate_takes_unchanged_files_counts_from_the_manifest(fresh_config, src, monkeypatch):
-    from indexer.sources import estimate_total
+    from indexer.ingest.sources import estimate_total
 
     first = _run(fresh_config, src)
     known = manifest.known_counts(store.resolve(fresh_config.path("index")))

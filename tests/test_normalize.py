@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from indexer.normalize import clean_text, fold, has_diacritics, normalize
+from indexer.text.normalize import clean_text, fold, has_diacritics, normalize
 
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
 

@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from indexer.build import index_articles
-from indexer.readers import read_paths
+from indexer.build.builder import index_articles
+from indexer.ingest.readers import read_paths
 
 try:
     from tests.conftest import CORE, make_config

@@ -1,4 +1,4 @@
-"""The compact position encoding (indexer.positions), and indexes written before it."""
+"""The compact position encoding (indexer.backends.whoosh.positions), and indexes written before it."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 from whoosh import fields, formats
 from whoosh.filedb.filestore import FileStorage
 
-from indexer.docsets import DocSets
-from indexer.fastwriter import FastSegmentWriter
-from indexer.positions import CompactPositions, encode_positions, iter_positions, positions_count
+from indexer.backends.whoosh.postings import DocSets
+from indexer.backends.whoosh.writer import FastSegmentWriter
+from indexer.backends.whoosh.positions import CompactPositions, encode_positions, iter_positions, positions_count
 
 CASES = [
     # positions, encoded size in bytes

@@ -16,10 +16,10 @@ import unicodedata
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from indexer.analysis import analyze, syllables
-from indexer.highlight import highlight_all, snippet
-from indexer.normalize import clean_text, fold, normalize
-from indexer.querylang import QueryTooLongError, parse_query
+from indexer.text.analysis import analyze, syllables
+from indexer.search.highlight import highlight_all, snippet
+from indexer.text.normalize import clean_text, fold, normalize
+from indexer.search.querylang import QueryTooLongError, parse_query
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -207,7 +207,7 @@ def test_highlight_matching_on_stored_text_equals_folding_it_first(text, q, quer
     the same matches as folding first, wherever folding keeps the length."""
     from hypothesis import assume
 
-    from indexer.highlight import find_matches
+    from indexer.search.highlight import find_matches
 
     assume(len(fold(text)) == len(text))
     q = text if query_is_text else q
@@ -230,7 +230,7 @@ _SEED = "Bộ trưởng Ngoại giao Mỹ Antony Blinken và Bộ trưởng Qu�
     ("tái lập Lực lượng Mỹ tại Nhật Bản (USFJ) thành", "usfj", ["USFJ"]),
 ])
 def test_highlight_finds_syllables_whatever_their_marks_and_case(text, query, marked):
-    from indexer.highlight import find_matches
+    from indexer.search.highlight import find_matches
 
     parsed = parse_query(query)
     got = [text[s:e] for s, e, _f, _w in find_matches(text, parsed.highlight_folds())]

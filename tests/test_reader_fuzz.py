@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from indexer.discover import DiscoverError, maybe_gunzip, parse_feed, parse_sitemap, sniff_kind
-from indexer.documents import Article, ReadFailure
-from indexer.extract import ExtractError, extract_article
-from indexer.readers import MAX_FILE_BYTES, read_paths
+from indexer.fetch.discover import DiscoverError, maybe_gunzip, parse_feed, parse_sitemap, sniff_kind
+from indexer.ingest.documents import Article, ReadFailure
+from indexer.ingest.extract import ExtractError, extract_article
+from indexer.ingest.readers import MAX_FILE_BYTES, read_paths
 
 DATA = Path(__file__).parent / "data"
 CORE = DATA / "core"
@@ -198,8 +198,8 @@ def _run_measured(script: str, tmp_path: Path) -> dict:
     code = textwrap.dedent("""
         import json, resource, sys
         sys.path.insert(0, {root!r})
-        from indexer.readers import read_paths
-        from indexer.documents import Article, ReadFailure
+        from indexer.ingest.readers import read_paths
+        from indexer.ingest.documents import Article, ReadFailure
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         counts = {{"articles": 0, "failures": [], "other": 0}}
         for item in read_paths(sys.argv[1:]):
@@ -371,7 +371,7 @@ def test_fetch_run_survives_a_hostile_site(tmp_path):
     except ImportError:
         from conftest import make_config
         from httpserver import LocalServer, Reply, gzipped, oversize, static
-    from indexer.fetch import fetch
+    from indexer.fetch.run import fetch
 
     real_page = HTML_PAGES[0].read_bytes() if HTML_PAGES else b"<html><body><p>x</p></body></html>"
     with LocalServer() as server:
@@ -428,7 +428,7 @@ def test_fetch_survives_a_lying_content_encoding(tmp_path):
     except ImportError:
         from conftest import make_config
         from httpserver import LocalServer, Reply, static
-    from indexer.fetch import fetch
+    from indexer.fetch.run import fetch
 
     real_page = HTML_PAGES[0].read_bytes() if HTML_PAGES else b"<html><body><p>x</p></body></html>"
     with LocalServer() as server:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer.documents import Article, ReadFailure
-from indexer.readers import SUPPORTED_SUFFIXES, iter_files, read_file, read_paths
-from indexer.readers.categories import display_category
-from indexer.readers.meta import outlet_from_url, parse_date
-from indexer.readers.titles import shorten_title, split_run_together, url_slug
+from indexer.ingest.documents import Article, ReadFailure
+from indexer.ingest.readers import SUPPORTED_SUFFIXES, iter_files, read_file, read_paths
+from indexer.ingest.readers.categories import display_category
+from indexer.ingest.readers.meta import outlet_from_url, parse_date
+from indexer.ingest.readers.titles import shorten_title, split_run_together, url_slug
 
 DATA = Path(__file__).parent / "data" / "readers"
 SEED = DATA / "seed-congluan.txt"
@@ -313,7 +313,7 @@ def test_missing_file_and_unsupported_are_reported_by_read_paths(tmp_path: Path)
 
 
 def test_too_large_txt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import indexer.readers as readers
+    import indexer.ingest.readers as readers
 
     monkeypatch.setattr(readers, "MAX_FILE_BYTES", 1000)
     (failure,) = list(read_file(SEED))

@@ -10,11 +10,11 @@ import unicodedata
 
 import pytest
 
-from indexer.normalize import fold
-from indexer.querylang import parse_query
-from indexer.rescore import variants
-from indexer.search import SearchRequest
-from indexer.synonyms import Synonyms, load_synonyms, parse_synonyms
+from indexer.text.normalize import fold
+from indexer.search.querylang import parse_query
+from indexer.search.rescore import variants
+from indexer.search.engine import SearchRequest
+from indexer.search.synonyms import Synonyms, load_synonyms, parse_synonyms
 
 from .conftest import SEED_TITLE
 
@@ -188,8 +188,8 @@ def test_tone_difference_is_never_a_typo(engine):
 ])
 def test_stand_in_positions_give_the_scores_real_positions_give(engine, q):
     """Re-scoring from bitsets and pair terms where the features cannot tell
-    (indexer.rescore._stand_ins) ranks and scores exactly as from real positions."""
-    from indexer.rescore import rescore
+    (indexer.search.rescore._stand_ins) ranks and scores exactly as from real positions."""
+    from indexer.search.rescore import rescore
 
     s = engine.searcher()
     assert "body_b" in s.schema

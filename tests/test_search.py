@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from indexer.search import BadRequest, SearchRequest
+from indexer.search.engine import BadRequest, SearchRequest
 
 from .conftest import SEED_TITLE, SEED_URL
 

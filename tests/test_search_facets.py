@@ -6,7 +6,7 @@ groupedby facets undercount and filtered totals re-run the query unfiltered.)
 
 from whoosh import sorting
 
-from indexer.search import FACET_FIELDS, SearchRequest
+from indexer.search.engine import FACET_FIELDS, SearchRequest
 
 
 def test_facets_match_whoosh_groupedby_and_filtered_total(engine):

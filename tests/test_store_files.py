@@ -3,7 +3,7 @@
 import gc
 import warnings
 
-from indexer import store
+from indexer.backends.whoosh import store
 
 
 def test_a_dropped_reader_closes_its_files_quietly(core_index):
@@ -20,7 +20,7 @@ def test_a_dropped_reader_closes_its_files_quietly(core_index):
 def test_a_closed_searcher_holds_no_segment_file(core_index):
     import os
 
-    from indexer.search import SearchEngine
+    from indexer.search.engine import SearchEngine
 
     def open_segments() -> int:
         fd_dir = f"/proc/{os.getpid()}/fd"

@@ -5,8 +5,8 @@ Real vocabulary: the session index of tests/data/core.
 
 from __future__ import annotations
 
-from indexer.querylang import parse_query
-from indexer.search import SearchRequest
+from indexer.search.querylang import parse_query
+from indexer.search.engine import SearchRequest
 
 
 def did_you_mean(engine, q):

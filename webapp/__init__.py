@@ -1,4 +1,4 @@
-"""The Flask web layer: HTML pages and the JSON API over :mod:`indexer.search`.
+"""The Flask web layer: HTML pages and the JSON API over :mod:`indexer.search.engine`.
 
 Thin by design: views parse the request, call the engine, render. The app never
 writes to the index and exposes no admin action.
@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from indexer.config import Config, load_config
+from indexer import Config, load_config
 
 __all__ = ["create_app"]
 
@@ -35,7 +35,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from indexer.search import SearchEngine
+    from indexer import SearchEngine
 
     app.extensions["vnsearch"] = SearchEngine(cfg)
     app.extensions["vnsearch_config"] = cfg

@@ -6,8 +6,7 @@ from pathlib import PurePath
 
 from flask import Blueprint, current_app, jsonify, request
 
-from indexer import store
-from indexer.search import BadRequest, result_to_api
+from indexer import BadRequest, IndexMissingError, result_to_api
 
 from .params import search_request
 
@@ -30,7 +29,7 @@ def _bad_request(exc: BadRequest):
     return _error(400, exc.message, exc.param)
 
 
-@bp.errorhandler(store.IndexMissingError)
+@bp.errorhandler(IndexMissingError)
 def _no_index(exc):
     # The details (with the index's path on disk) go to the server log, not to clients.
     current_app.logger.warning("search index unavailable: %s", exc)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.config import Config
-from indexer.search import BadRequest, SearchRequest
+from indexer import BadRequest, Config, SearchRequest
 
 __all__ = ["search_request", "BadRequest", "FILTER_PARAMS"]
 

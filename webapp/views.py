@@ -10,8 +10,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from indexer import store
-from indexer.search import BadRequest, SearchRequest
+from indexer import BadRequest, IndexMissingError, SearchRequest
 
 from .charts import bar_chart_svg
 from .params import search_request
@@ -212,7 +211,7 @@ def filter_chips(req) -> list[dict]:
 
 def _without_words(q: str, words: list[str]) -> str | None:
     """The query with some words removed (for "try without …" links), or None."""
-    from indexer.normalize import fold
+    from indexer import fold
 
     drop = {fold(w).lower() for w in words}
     kept = [t for t in q.split() if fold(t.strip('"-*')).lower() not in drop]
@@ -236,7 +235,7 @@ def _valid_date(value: str | None) -> str:
             return ""
 
 
-@bp.app_errorhandler(store.IndexMissingError)
+@bp.app_errorhandler(IndexMissingError)
 def _no_index(exc):
     # The details (with the index's path on disk) go to the server log, not to visitors.
     current_app.logger.warning("search index unavailable: %s", exc)

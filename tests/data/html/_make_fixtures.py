@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
 
-from indexer.normalize import clean_text  # noqa: E402
+from indexer.text.normalize import clean_text  # noqa: E402
 
 FEED = ROOT / "tests/data/feeds/vnexpress-tin-moi-nhat-string1407.xml"
 

@@ -1,0 +1,1 @@
+"""Storage backends. ``whoosh`` is the one implementation today; it alone imports Whoosh."""

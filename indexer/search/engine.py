@@ -1,0 +1,1025 @@
+"""Searching: a query string in; ranked results with facets and snippets out.
+
+Two stages, as Elasticsearch's rescore: a cheap first stage over the folded
+(diacritic-free) syllable fields finds every matching document as a bitset (all terms
+required, falling back to most of them when that finds nothing) and ranks candidates by
+BM25F from each term's champion list (:mod:`indexer.backends.whoosh.postings`); then the top
+``rescore_window`` candidates are re-scored from their postings: exact-diacritic
+matches, phrase adjacency, proximity, and title matches. Totals and facet counts come
+from the bitset. Snippets come from the stored normalised text (no pyvi).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+
+from indexer.backends.whoosh import store
+from indexer.config import Config
+from indexer.backends.whoosh.postings import DocSets, SharedState, docsets_for
+from indexer.search.highlight import highlight_all, snippet
+from indexer.search.querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
+from indexer.search.suggest import Suggester
+from indexer.search.synonyms import Synonyms, load_synonyms
+
+__all__ = [
+    "SearchRequest",
+    "SearchResult",
+    "Hit",
+    "Document",
+    "SearchEngine",
+    "BadRequest",
+    "FACET_FIELDS",
+]
+
+FACET_FIELDS = ("outlet", "category", "month")
+MAX_PREFIX_EXPANSION = 64
+# Most index syllables one edit away tried for a query syllable no article contains.
+MAX_FUZZY_EXPANSION = 10
+# Each unknown syllable costs a walk of the term dictionary (fuzzy fallback, "did you
+# mean"), outside the collector's time limit: a query of 32 made-up words must not
+# cost 32 walks twice over. Longer queries get no fuzzy help beyond this many.
+MAX_FUZZY_SYLLABLES = 8
+# Terms re-read in the background after the index changed (the previous state's most
+# recently used ones), so the first searches after a commit find them cached.
+WARM_TERMS = 256
+
+
+@dataclass
+class _Retrieved:
+    """One retrieval stage's outcome: the top hits, and every match as a bitset."""
+
+    hits: list[tuple[int, float]]
+    total: int
+    bits: int
+    partial: bool
+
+
+@dataclass(frozen=True)
+class _Filter:
+    """The request's outlet / category / date filters, as one bitset per searcher."""
+
+    outlet: tuple[str, ...]
+    category: tuple[str, ...]
+    date_from: str | None
+    date_to: str | None
+
+    def bits(self, ds: DocSets) -> int:
+        out = ds.live
+        if self.outlet:
+            out &= _any_value(ds, "outlet", self.outlet)
+        if self.category:
+            out &= _any_value(ds, "category", self.category)
+        if self.date_from or self.date_to:
+            out &= ds.date_range(self.date_from, self.date_to)
+        return out
+
+    def query(self) -> wq.Query:
+        """The same filter as a Whoosh query (for ``explain``)."""
+        clauses = []
+        if self.outlet:
+            clauses.append(wq.Or([wq.Term("outlet", v) for v in self.outlet]))
+        if self.category:
+            clauses.append(wq.Or([wq.Term("category", v) for v in self.category]))
+        if self.date_from or self.date_to:
+            clauses.append(wq.TermRange("published", self.date_from, self.date_to))
+        return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+
+def _any_value(ds: DocSets, name: str, values: tuple[str, ...]) -> int:
+    out = 0
+    for v in values:
+        out |= ds.field_value(name, v)
+    return out
+
+
+class BadRequest(ValueError):
+    """A search parameter that cannot be honoured; the message names the parameter."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    page: int = 1
+    per_page: int = 10
+    outlet: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    date_from: str | None = None
+    date_to: str | None = None
+    sort: str = "relevance"  # or "newest"
+    facets: bool = True
+    debug: bool = False
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    url: str | None
+    outlet: str | None
+    category: str | None
+    date: str | None
+    score: float
+    snippet: str
+    title_html: str = ""
+    author: str | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in
+                ("id", "title", "url", "outlet", "category", "date", "score", "snippet")}
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    relaxed: bool = False  # not every term matched: "showing articles with most words"
+    partial: bool = False  # the time limit cut the search short
+    suggestion: str | None = None
+    drop_suggestions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # The same events as ``notes``, for a page to word in its own language:
+    # {"code": "dropped_terms" | "missing_one" | "fuzzy" | "no_words", "words": [...]}.
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    explain: dict[str, Any] | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page)) if self.per_page else 1
+
+
+@dataclass
+class Document:
+    id: str
+    title: str
+    body: str
+    url: str | None
+    outlet: str | None
+    category: str | None
+    date: str | None
+    author: str | None
+    description: str | None
+    source: str | None
+    docnum: int
+
+
+
+
+class _ResultCache:
+    """A small thread-safe LRU of finished :class:`SearchResult` objects."""
+
+    def __init__(self, size: int):
+        from collections import OrderedDict
+
+        self.size = size
+        self.items: "OrderedDict[tuple, SearchResult]" = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        if self.size <= 0:
+            return
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+def _copy_result(cached: "SearchResult", started: float) -> "SearchResult":
+    import copy
+
+    result = copy.deepcopy(cached)
+    result.took_ms = _ms(started)
+    return result
+
+
+class _Held:
+    """Owns one thread's searcher and closes it when dropped.
+
+    Segment files are plain open files (no mmap, see :func:`store.open_index`): when a
+    thread ends, or the engine is garbage-collected, its searcher's files must be
+    closed, not left to the garbage collector.
+    """
+
+    __slots__ = ("searcher",)
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+
+    def __del__(self):
+        try:
+            self.searcher.close()
+        except Exception:
+            pass
+
+
+class _Searchers(threading.local):
+    held: _Held | None = None
+    generation: tuple | None = None
+    checked: float = 0.0
+
+    @property
+    def searcher(self):
+        return self.held.searcher if self.held is not None else None
+
+    @searcher.setter
+    def searcher(self, value) -> None:
+        if self.held is not None and self.held.searcher is value:
+            return
+        # Whoosh's refresh() shares unchanged segment readers with the searcher it
+        # replaces, so a replaced searcher is only closed when replaced by a new open.
+        old = self.held
+        if old is not None:
+            old.searcher = _Closed
+        self.held = _Held(value) if value is not None else None
+
+
+class _ClosedSearcher:
+    def close(self) -> None:
+        pass
+
+
+_Closed = _ClosedSearcher()
+
+
+class SearchEngine:
+    """Search over one index path; thread-safe (one Whoosh searcher per thread).
+
+    The index is re-opened when its generation changes (a rebuild's atomic swap or an
+    incremental commit), checked at most every ``refresh_seconds``.
+    """
+
+    def __init__(self, config: Config, index_path: Path | None = None, refresh_seconds: float = 0.5):
+        self.config = config
+        self.live = Path(index_path) if index_path else config.path("index")
+        self.refresh_seconds = refresh_seconds
+        self._local = _Searchers()
+        self._suggesters: dict[tuple, Suggester] = {}
+        self._lock = threading.Lock()
+        # Recent results (per process, shared by its threads), keyed by the request and
+        # the index generation/counts, so a commit or a rebuild's swap invalidates them.
+        self._results = _ResultCache(config.search.result_cache)
+        self._states: dict[tuple, SharedState] = {}
+        self._warming: threading.Thread | None = None
+
+    # -- index access -----------------------------------------------------------
+
+    def _generation(self) -> tuple:
+        target = store.resolve(self.live)
+        return (str(target),)
+
+    def searcher(self):
+        """This thread's searcher, refreshed when the index changed."""
+        s = self._searcher()
+        if getattr(s, "_vn_shared", None) is None:
+            s._vn_shared = self._shared_state(s)
+        return s
+
+    def _shared_state(self, s) -> SharedState:
+        """The caches for this searcher's index state, shared with the other threads."""
+        reader = s.reader()
+        key = (self._local.generation, reader.generation(), reader.doc_count_all(), reader.doc_count())
+        hot: list[tuple[str, str]] = []
+        with self._lock:
+            state = self._states.get(key)
+            if state is None:
+                for old in self._states.values():  # the state this one replaces
+                    with old.lock:
+                        hot = list(old.terms)[-WARM_TERMS:]
+                self._states.clear()  # an older index state: its caches are done with
+                state = self._states[key] = SharedState()
+        if hot:
+            self._warm(hot)
+        return state
+
+    def _warm(self, terms: list[tuple[str, str]]) -> None:
+        """Re-read, in the background, the terms the previous index state used last.
+
+        Every commit (a ``vnsearch fetch`` from cron, say) starts the caches afresh;
+        without this the next searches would each pay for reading their terms again.
+        """
+        def run() -> None:
+            try:
+                s = self.searcher()
+                ds = self.docsets(s)
+                for fieldname, text in reversed(terms):  # most recently used first
+                    ds.data(fieldname, text)
+            except Exception:  # the index changed again or went away: nothing to warm
+                pass
+            finally:
+                self.close()
+
+        thread = threading.Thread(target=run, name="vnsearch-warm", daemon=True)
+        self._warming = thread
+        thread.start()
+
+    def _searcher(self):
+        loc = self._local
+        now = time.monotonic()
+        if loc.searcher is not None and now - loc.checked < self.refresh_seconds:
+            return loc.searcher
+        loc.checked = now
+        gen = self._generation()
+        if loc.searcher is not None and gen == loc.generation:
+            try:
+                if loc.searcher.up_to_date():
+                    return loc.searcher
+                new = loc.searcher.refresh()
+            except Exception:
+                new = None
+            if new is not None:
+                loc.searcher = new
+                return new
+        ix = store.open_index(self.live)
+        try:
+            opened = ix.searcher()
+        except Exception as exc:  # a segment file missing or unreadable: not a 500
+            raise store.IndexMissingError(
+                f"the index at {self.live} cannot be read ({type(exc).__name__}: {exc}); "
+                f"rebuild it with `vnsearch index PATH --rebuild`") from None
+        old = loc.searcher
+        loc.searcher = opened
+        loc.generation = gen
+        if old is not None:
+            try:
+                old.close()
+            except Exception:
+                pass
+        return loc.searcher
+
+    def close(self) -> None:
+        """Close this thread's searcher (others close when their thread ends)."""
+        s = self._local.searcher
+        self._local.searcher = None
+        if s is not None:
+            s.close()
+
+    def check(self) -> None:
+        """Raise :class:`store.IndexMissingError` when the index cannot be searched."""
+        self.searcher()
+
+    def suggester(self) -> Suggester:
+        s = self.searcher()
+        gen = (self._local.generation, s.reader().doc_count_all(), s.reader().doc_count())
+        with self._lock:
+            sug = self._suggesters.get(gen)
+            if sug is None:
+                self._suggesters.clear()
+                sug = Suggester(s.reader())
+                self._suggesters[gen] = sug
+        return sug.bound(s.reader())
+
+    # -- searching --------------------------------------------------------------
+
+    def validate(self, req: SearchRequest) -> SearchRequest:
+        cfg = self.config.search
+        if not isinstance(req.page, int) or req.page < 1:
+            raise BadRequest("page", "must be a whole number of at least 1")
+        if req.page > cfg.max_page:
+            raise BadRequest("page", f"must be at most {cfg.max_page}")
+        if not isinstance(req.per_page, int) or not 1 <= req.per_page <= cfg.max_per_page:
+            raise BadRequest("per_page", f"must be between 1 and {cfg.max_per_page}")
+        if req.sort not in ("relevance", "newest"):
+            raise BadRequest("sort", "must be 'relevance' or 'newest'")
+        for name in ("date_from", "date_to"):
+            value = getattr(req, name)
+            if value:
+                setattr(req, name, _check_date(name.replace("date_", ""), value))
+        return req
+
+    def parse(self, q: str) -> ParsedQuery:
+        cfg = self.config.search
+        try:
+            return parse_query(q, max_chars=cfg.max_query_chars, max_terms=cfg.max_terms)
+        except QueryTooLongError as exc:
+            raise BadRequest("q", str(exc)) from None
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        """Run a search; raises :class:`BadRequest` for unusable parameters only."""
+        started = time.perf_counter()
+        self._local.started = time.monotonic()  # this thread's search, for the time limit
+        req = self.validate(req)
+        parsed = self.parse(req.q)
+        s = self.searcher()
+        cache_key = self._result_key(req, s)
+        cached = self._results.get(cache_key)
+        if cached is not None:
+            return _copy_result(cached, started)
+        result = SearchResult(query=req.q, total=0, page=req.page, per_page=req.per_page,
+                              took_ms=0.0, hits=[], notes=list(parsed.notes))
+        if parsed.dropped:
+            result.notices.append({"code": "dropped_terms", "words": list(parsed.dropped[:10])})
+        filt = self._filter(req)
+        if parsed.is_empty:
+            if req.q.strip() and not parsed.negative:
+                result.notes.append("the query has no searchable words")
+                result.notices.append({"code": "no_words", "words": []})
+            if not parsed.negative and filt is None:  # "%%%", "*", "- -": nothing to look for
+                result.took_ms = _ms(started)
+                return result
+        self.expand(parsed)
+        trace: dict[str, Any] = {"stage": "all words"}
+        strict = self._retrieval_query(parsed, s, require_all=True)
+        wanted = req.page * req.per_page
+        window = max(self._rescore_window(parsed), wanted) if req.sort == "relevance" else wanted
+        res = self._run(s, strict, filt, window, req)
+        used = strict
+        fuzzy: dict[str, list[str]] = {}
+        if 0 < res.total < 3 and 5 <= len(parsed.positive_syllables) <= 16:
+            # A typo may spell another real syllable ("mui" for "mùa"): when few articles
+            # have every word of a long query, those missing one word compete too.
+            wide = self._retrieval_query(parsed, s, require_all=False, all_but_one=True)
+            res2 = self._run(s, wide, filt, window, req)
+            if res2.total > res.total:
+                res, used = res2, wide
+                trace["stage"] = "all words (few articles) and all but one word"
+                result.notes.append("few articles have every word; also showing articles missing one")
+                result.notices.append({"code": "missing_one", "words": []})
+        if res.total == 0 and parsed.positive_syllables:
+            # Fuzzy fallback: a syllable no article contains (a typo) may also be any
+            # indexed syllable one letter away; tone marks never count (folded terms).
+            fuzzy = self.fuzzy_neighbours(parsed, s)
+            trace["fuzzy"] = fuzzy
+            if fuzzy:
+                fq = self._retrieval_query(parsed, s, require_all=True, fuzzy=fuzzy)
+                res2 = self._run(s, fq, filt, window, req)
+                if res2.total:
+                    res, used = res2, fq
+                    trace["stage"] = "all words, unknown words matched one letter away"
+                    result.notes.append("no article has " + ", ".join(sorted(fuzzy))
+                                        + "; showing articles with a word one letter away")
+                    result.notices.append({"code": "fuzzy", "words": sorted(fuzzy)})
+        if res.total == 0 and len(parsed.positive_syllables) > 1:
+            relaxed = self._retrieval_query(parsed, s, require_all=False, fuzzy=fuzzy)
+            res2 = self._run(s, relaxed, filt, window, req)
+            if res2.total:
+                res, used = res2, relaxed
+                result.relaxed = True
+                trace["stage"] = "most words (no article has all of them)"
+        result.partial = res.partial
+        result.total = res.total
+        if req.facets:
+            result.facets = _facets(s, res.bits)
+        # Out of time: keep the first stage's order rather than re-scoring.
+        ranked = res.hits if res.partial else self._rank(s, res.hits, parsed, req, fuzzy)
+        page = ranked[(req.page - 1) * req.per_page: wanted]
+        folds, exacts, prefixes = _marks(parsed)
+        length = self.config.search.snippet_chars
+        for docnum, score in page:
+            stored = s.stored_fields(docnum)
+            body = stored.get("body") or ""
+            title = stored.get("title") or ""
+            result.hits.append(Hit(
+                id=stored.get("key"),
+                title=title,
+                url=stored.get("url"),
+                outlet=stored.get("outlet"),
+                category=stored.get("category"),
+                date=stored.get("published"),
+                score=round(float(score), 4),
+                snippet=snippet(body or title, folds, exacts, length=length, prefixes=prefixes),
+                title_html=highlight_all(title, folds, exacts, prefixes),
+                author=stored.get("author"),
+            ))
+        if not parsed.is_empty and (result.total < 3 or result.relaxed or fuzzy):
+            self._few_hits_help(parsed, result, s)
+        if req.debug:
+            result.explain = self.explain(parsed, used, req, filt, trace=trace)
+        result.took_ms = _ms(started)
+        if not result.partial:
+            self._results.put(cache_key, result)
+        return result
+
+    def _result_key(self, req: SearchRequest, s) -> tuple:
+        """A search's identity: the request and the index state it ran against."""
+        reader = s.reader()
+        return (self._local.generation, reader.doc_count_all(), reader.doc_count(), req.q, req.page,
+                req.per_page, tuple(req.outlet), tuple(req.category), req.date_from, req.date_to,
+                req.sort, req.facets, req.debug)
+
+    def _run(self, s, q, filt: "_Filter | None", limit: int, req: SearchRequest) -> "_Retrieved":
+        """The matching documents (as a bitset) and the best ``limit`` of them.
+
+        The total and the facets come from the bitset, and the candidates from each
+        term's best documents by BM25 (:mod:`indexer.backends.whoosh.postings`): nothing here walks all
+        the matches in Python. Past ``search.time_limit`` the result is marked partial
+        (phrases left unchecked, no re-scoring).
+        """
+        ds = self.docsets(s)
+        deadline = getattr(self._local, "started", time.monotonic()) + self.config.search.time_limit
+        within = filt.bits(ds) if filt is not None else None
+        ev = ds.evaluate(q, deadline=deadline, within=within)
+        bits = ev.bits
+        partial = not ev.exact
+        if not bits:
+            return _Retrieved([], 0, 0, partial)
+        if req.sort == "newest":
+            hits = [(d, 0.0) for d in ds.newest(bits, limit)]
+        else:
+            hits = ds.top(q, bits, limit, prefer=self._exact_bits(ds, q))
+        partial = partial or time.monotonic() > deadline
+        return _Retrieved(hits, bits.bit_count(), bits, partial)
+
+    @staticmethod
+    def _exact_bits(ds: DocSets, q) -> int:
+        """Documents with every syllable typed with diacritics exactly as typed.
+
+        ``_retrieval_query`` puts those syllables in the AndMaybe's optional side as
+        ``title_x``/``body_x`` terms; a query typed without diacritics has none.
+        """
+        if not isinstance(q, wq.AndNot) and not isinstance(q, wq.AndMaybe):
+            return 0
+        node = q.a if isinstance(q, wq.AndNot) else q
+        if not isinstance(node, wq.AndMaybe):
+            return 0
+        exacts = sorted({t.text for t in node.b.leaves() if isinstance(t, wq.Term)})
+        out = ds.live
+        for e in exacts:
+            out &= ds.term("title_x", e) | ds.term("body_x", e)
+        return out if exacts else 0
+
+    def docsets(self, s) -> DocSets:
+        return docsets_for(s, _facet_columns(s))
+
+    def _filter(self, req: SearchRequest) -> "_Filter | None":
+        if not (req.outlet or req.category or req.date_from or req.date_to):
+            return None
+        return _Filter(tuple(req.outlet), tuple(req.category), req.date_from, req.date_to)
+
+    def _part_query(self, part: QueryPart, s) -> wq.Query | None:
+        folds = [syl.fold for syl in part.syllables]
+        if part.kind == "phrase" and len(folds) > 1:
+            return wq.Or([wq.Phrase("title_f", folds), wq.Phrase("body_f", folds)])
+        if part.kind == "prefix":
+            stem = folds[0]
+            terms = []
+            for fieldname in ("title_f", "body_f"):
+                for i, t in enumerate(s.reader().expand_prefix(fieldname, stem)):
+                    if i >= MAX_PREFIX_EXPANSION:
+                        break
+                    terms.append(wq.Term(fieldname, t.decode("utf-8") if isinstance(t, bytes) else t))
+            return wq.Or(terms) if terms else wq.NullQuery
+        return None
+
+    def synonyms(self) -> Synonyms:
+        return load_synonyms(self.config.path(self.config.search.synonyms))
+
+    def expand(self, parsed: ParsedQuery) -> None:
+        """Attach synonym/abbreviation alternatives to the plain-word clauses."""
+        syn = self.synonyms()
+        for part in parsed.positive:
+            part.expansions = syn.expand(part.syllables) if part.kind == "terms" and len(syn) else []
+
+    def fuzzy_neighbours(self, parsed: ParsedQuery, s) -> dict[str, list[str]]:
+        """Folded syllables no article contains -> indexed syllables one edit away."""
+        sug = self.suggester()
+        out: dict[str, list[str]] = {}
+        tried = 0
+        for syl in parsed.positive_syllables:
+            f = syl.fold
+            if f in out or len(f) < 3 or sug.doc_frequency(f):
+                continue  # known syllables cost one look-up, not a dictionary walk
+            tried += 1
+            if tried > MAX_FUZZY_SYLLABLES:
+                break
+            cands = sug.candidates(f)  # empty unless no article has ``f``
+            if cands:
+                out[f] = cands[:MAX_FUZZY_EXPANSION]
+        return out
+
+    def _retrieval_query(self, parsed: ParsedQuery, s, require_all: bool,
+                         fuzzy: dict[str, list[str]] | None = None,
+                         all_but_one: bool = False) -> wq.Query:
+        clauses: list[wq.Query] = []
+        for part in parsed.positive:
+            special = self._part_query(part, s)
+            if special is not None:
+                clauses.append(special)
+                continue
+            # A synonym span is one clause: the words typed, or any alternative.
+            spans = {e.start: e for e in part.expansions}
+            syls = part.syllables
+            i = 0
+            while i < len(syls):
+                exp = spans.get(i)
+                if exp is None:
+                    clauses.append(_syllable_clause(syls[i].fold, fuzzy))
+                    i += 1
+                    continue
+                alts = [syls[i:i + exp.length]] + [list(a) for a in exp.alternatives]
+                clauses.append(wq.Or([_all_of(a, fuzzy) for a in alts]))
+                i += exp.length
+        if not clauses:
+            positive: wq.Query = wq.Every()
+        elif require_all:
+            positive = wq.And(clauses) if len(clauses) > 1 else clauses[0]
+        else:
+            # "Most of the words": at least half of them (documents with more rank first).
+            if all_but_one and len(clauses) > 2:
+                # Whoosh's Or(minmatch=) is not implemented: spell "all but one" out.
+                positive = wq.Or([wq.And(clauses[:i] + clauses[i + 1:]) for i in range(len(clauses))])
+            else:
+                positive = wq.Or(clauses, minmatch=max(1, len(clauses) // 2)) if len(clauses) > 1 else clauses[0]
+        negatives = []
+        for part in parsed.negative:
+            special = self._part_query(part, s)
+            if special is not None:
+                negatives.append(special)
+            else:
+                for syl in part.syllables:
+                    negatives.append(wq.Or([wq.Term("title_f", syl.fold), wq.Term("body_f", syl.fold)]))
+        # Syllables typed with diacritics: documents holding them exactly score higher
+        # already at retrieval, so they reach the re-scoring window on common words.
+        exacts = sorted({x.exact for x in parsed.positive_syllables if x.exact != x.fold})
+        if exacts:  # typed with diacritics: the plain syllables are meant plain ("chủ quan")
+            exacts = sorted({x.exact for x in parsed.positive_syllables})
+        if exacts and clauses:
+            positive = wq.AndMaybe(positive, wq.Or([wq.Term(f, e) for e in exacts
+                                                    for f in ("title_x", "body_x")]))
+        if negatives:
+            return wq.AndNot(positive, wq.Or(negatives))
+        return positive
+
+    def _rescore_window(self, parsed: ParsedQuery) -> int:
+        """Candidates re-scored: more for a short query typed with diacritics.
+
+        "công đoàn" matches every article with "công" and "đoàn" anywhere; those with the
+        two words together, exactly as typed, may rank beyond the usual window by BM25.
+        Two-syllable queries are cheap to re-score, so they get four times as many
+        candidates (three-syllable ones did too, at twice the cost and no gain in
+        bench/relevance.py).
+        """
+        window = self.config.search.rescore_window
+        syls = parsed.positive_syllables
+        if len(syls) <= 2 and any(x.exact != x.fold for x in syls):
+            return 4 * window
+        return window
+
+    def _rank(self, s, docs: list[tuple[int, float]], parsed: ParsedQuery, req: SearchRequest,
+              fuzzy: dict[str, list[str]] | None = None) -> list[tuple[int, float]]:
+        """Re-score the candidates (relevance sort) or keep the collector's order."""
+        if req.sort != "relevance" or not parsed.positive_syllables or not docs:
+            return docs
+        from indexer.search.rescore import rescore
+
+        window = self._rescore_window(parsed)
+        ds = self.docsets(s)
+        head = rescore(s, docs[:window], parsed, fuzzy, positions=ds.positions,
+                       doc_frequency=lambda fieldname, text: ds.data(fieldname, text).df,
+                       members=ds.members)
+        return head + docs[window:]
+
+    def complete(self, q: str, limit: int = 8) -> list[str]:
+        """Completions for a partly typed query: frequent words, then matching headlines.
+
+        Diacritics are optional ("nhat b" → "nhật bản") but respected when typed ("Nhật"
+        never completes to "nhất"). Headlines must contain the typed syllables adjacent
+        in the title (the last one as a prefix); those that start with them come first.
+        """
+        import re
+
+        from indexer.text.normalize import fold as _fold, normalize as _normalize
+
+        q = (q or "")[:200]
+        try:
+            parsed = parse_query(q, max_chars=200, max_terms=8)
+        except QueryTooLongError:
+            return []
+        syls = parsed.positive_syllables
+        if not syls:
+            return []
+        s = self.searcher()
+        partial = not q.endswith(" ")
+        folds = [x.fold for x in syls]
+        exacts = [x.exact if x.exact != x.fold else None for x in syls]
+
+        def position(text: str) -> int | None:
+            """Where the typed syllables occur adjacently in ``text`` (None: nowhere)."""
+            cand = re.findall(r"[^\W_]+", _normalize(text).lower())
+            cfold = [_fold(w) for w in cand]
+            n = len(folds)
+            for i in range(len(cand) - n + 1):
+                for j in range(n):
+                    c, cf = cand[i + j], cfold[i + j]
+                    if j == n - 1 and partial:
+                        if not cf.startswith(folds[j]) or (exacts[j] and not c.startswith(exacts[j])):
+                            break
+                    elif cf != folds[j] or (exacts[j] and c != exacts[j]):
+                        break
+                else:
+                    return i
+            return None
+
+        out: list[str] = []
+        if partial:
+            words = self.suggester().complete_words(" ".join(folds), limit=12)
+            out.extend([w for w in words if position(w) == 0
+                        and not any(ch.isdigit() for ch in w)][:3])
+        seen = {_fold(x) for x in out}
+        clauses: list[wq.Query] = [wq.Term("title_f", f) for f in folds[:-1]]
+        last = folds[-1]
+        if not partial or len(last) < 2:
+            clauses.append(wq.Term("title_f", last))
+        else:
+            expanded = []
+            for i, t in enumerate(s.reader().expand_prefix("title_f", last)):
+                if i >= MAX_PREFIX_EXPANSION:
+                    break
+                expanded.append(wq.Term("title_f", t.decode("utf-8") if isinstance(t, bytes) else t))
+            if not expanded:
+                return out[:limit]
+            clauses.append(wq.Or(expanded))
+        query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
+        ranked = []
+        for rank, hit in enumerate(s.search(query, limit=max(limit * 6, 30), terms=False)):
+            title = " ".join((hit.get("title") or "").split())
+            if not title:
+                continue
+            pos = position(title)
+            if pos is None:
+                continue  # the typed syllables are not adjacent, or differ in diacritics
+            ranked.append((0 if pos == 0 else 1, rank, title))
+        ranked.sort()
+        for _tier, _rank, title in ranked:
+            if len(title) > 100:
+                title = title[:100].rsplit(" ", 1)[0] + "…"
+            key = _fold(title)
+            if key not in seen:
+                seen.add(key)
+                out.append(title)
+            if len(out) >= limit:
+                break
+        return out[:limit]
+
+    # -- help when nothing matches --------------------------------------------
+
+    def _few_hits_help(self, parsed: ParsedQuery, result: SearchResult, s) -> None:
+        """Name the words no article contains, and offer a corrected query."""
+        reader = s.reader()
+        missing = []
+        for syl in parsed.positive_syllables:
+            if reader.doc_frequency("title_f", syl.fold) + reader.doc_frequency("body_f", syl.fold) == 0:
+                missing.append(syl.exact)
+        if missing:
+            result.drop_suggestions = missing
+        elif result.total == 0:
+            result.drop_suggestions = [p.text for p in parsed.positive if p.kind == "phrase"] or \
+                [syl.exact for syl in parsed.positive_syllables]
+        if len(parsed.positive_syllables) <= 2 * MAX_FUZZY_SYLLABLES:
+            result.suggestion = self.suggester().did_you_mean(parsed)
+
+    # -- explain ----------------------------------------------------------------
+
+    def explain(self, parsed: ParsedQuery, used: wq.Query | None = None,
+                req: SearchRequest | None = None, filt=None,
+                trace: dict[str, Any] | None = None) -> dict[str, Any]:
+        """How a query was understood: normalised form, tokens per field, Whoosh query."""
+        s = self.searcher()
+        words = query_words(parsed)
+        if not any(p.expansions for p in parsed.positive):
+            self.expand(parsed)
+        if used is None:
+            used = self._retrieval_query(parsed, s, require_all=True)
+        trace = trace or {}
+        return {
+            "synonyms": [e.to_dict() for p in parsed.positive for e in p.expansions],
+            "stage": trace.get("stage", "all words"),
+            "fuzzy": trace.get("fuzzy", {}),
+            "raw": parsed.raw,
+            "normalized": parsed.normalized,
+            "parts": [{"kind": p.kind, "negated": p.negated, "text": p.text,
+                       "exact": [x.exact for x in p.syllables],
+                       "fold": [x.fold for x in p.syllables]} for p in parsed.parts],
+            "tokens": {
+                "title_f/body_f": [x.fold for x in parsed.positive_syllables],
+                "title_x/body_x": [x.exact for x in parsed.positive_syllables],
+                "words": words,
+            },
+            "dropped": parsed.dropped,
+            "whoosh_query": str(used),
+            "filter": str(filt.query()) if filt is not None else None,
+            "rescore": "exact diacritics, phrase adjacency, proximity and title over the top "
+                       f"{self.config.search.rescore_window} candidates",
+        }
+
+    # -- documents --------------------------------------------------------------
+
+    def document(self, doc_id: str) -> Document | None:
+        s = self.searcher()
+        if not doc_id or (not doc_id.isascii() and any("\ud800" <= c <= "\udfff" for c in doc_id)):
+            return None  # a lone surrogate is never an id (and Whoosh cannot encode it)
+        docnum = s.document_number(key=doc_id)
+        if docnum is None:
+            return None
+        f = s.stored_fields(docnum)
+        return Document(
+            id=f.get("key"), title=f.get("title") or "", body=f.get("body") or "",
+            url=f.get("url"), outlet=f.get("outlet"), category=f.get("category"),
+            date=f.get("published"), author=f.get("author"), description=f.get("description"),
+            source=f.get("source"), docnum=docnum)
+
+    def highlight_document(self, doc: Document, q: str) -> tuple[str, str]:
+        """(title HTML, body HTML) with the query's words marked; plain-escaped without one."""
+        try:
+            parsed = self.parse(q or "")
+        except BadRequest:
+            parsed = parse_query("")
+        folds, exacts, prefixes = _marks(parsed)
+        return (highlight_all(doc.title, folds, exacts, prefixes),
+                highlight_all(doc.body, folds, exacts, prefixes))
+
+    def related(self, doc: Document, limit: int = 5) -> list[Hit]:
+        """More-like-this from the document's stored term vector (pyvi words)."""
+        s = self.searcher()
+        try:
+            results = s.more_like(doc.docnum, "words", top=limit, numterms=12)
+        except Exception:
+            return []
+        hits = []
+        best = max((float(h.score or 0) for h in results), default=0.0)
+        titles = {" ".join(doc.title.lower().split())}
+        for hit in results:
+            f = hit.fields()
+            if f.get("hash") and f.get("key") == doc.id:
+                continue
+            # Weak tail matches (a few shared common words) read as noise: keep those at
+            # least 40% as similar as the best one, and each headline once.
+            title_key = " ".join((f.get("title") or "").lower().split())
+            if float(hit.score or 0) < 0.4 * best or title_key in titles:
+                continue
+            titles.add(title_key)
+            body = f.get("body") or ""
+            hits.append(Hit(id=f.get("key"), title=f.get("title") or "", url=f.get("url"),
+                            outlet=f.get("outlet"), category=f.get("category"),
+                            date=f.get("published"), score=round(float(hit.score or 0), 4),
+                            snippet=snippet(body, set(), length=160)))
+        return hits[:limit]
+
+    # -- statistics -------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        s = self.searcher()
+        reader = s.reader()
+        out: dict[str, Any] = {"documents": reader.doc_count()}
+        for name in ("outlet", "category", "month"):
+            counts: dict[str, int] = {}
+            for term, info in reader.iter_field(name):
+                term = term.decode("utf-8") if isinstance(term, bytes) else term
+                n = sum(1 for _ in s.postings(name, term).all_ids())
+                if n:
+                    counts[term] = n
+            out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) \
+                if name != "month" else dict(sorted(counts.items()))
+        dates = [t.decode() if isinstance(t, bytes) else t for t, _ in reader.iter_field("published")]
+        out["date_range"] = [dates[0], dates[-1]] if dates else None
+        target = store.resolve(self.live)
+        out["index_path"] = str(self.live)
+        out["index_bytes"] = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
+        return out
+
+
+def _syllable_clause(fold: str, fuzzy: dict[str, list[str]] | None) -> wq.Query:
+    """One query syllable in either folded field (or, if unknown, a word one edit away)."""
+    terms = [fold] + list((fuzzy or {}).get(fold, ()))
+    return wq.Or([wq.Term(f, t) for t in terms for f in ("title_f", "body_f")])
+
+
+def _all_of(syls, fuzzy: dict[str, list[str]] | None) -> wq.Query:
+    clauses = [_syllable_clause(x.fold, fuzzy) for x in syls]
+    return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+
+def _marks(parsed: ParsedQuery) -> tuple[set[str], set[str], tuple[str, ...]]:
+    folds = parsed.highlight_folds()
+    exacts = {s.exact for s in parsed.positive_syllables if s.exact != s.fold}
+    prefixes = tuple(s.fold for p in parsed.positive if p.kind == "prefix" for s in p.syllables)
+    return folds, exacts, prefixes
+
+
+def _facet_columns(s) -> dict[str, tuple[list, list[int]]]:
+    """Per searcher, each facet field as (distinct values, value number per docnum).
+
+    Built once per searcher (a refresh makes a new one) from the sortable columns, so
+    counting a facet over N matched documents is one C-level pass, not N Python
+    categoriser calls as with Whoosh's ``groupedby``.
+    """
+    cols = getattr(s, "_vn_facet_columns", None)
+    shared = getattr(s, "_vn_shared", None)
+    if cols is None and shared is not None:
+        cols = shared.facet_columns
+    if cols is None:
+        cols = {}
+        reader = s.reader()
+        for name in FACET_FIELDS + ("published",):
+            values: list = []
+            number: dict = {}
+            ids: list[int] = []
+            # Segment by segment: a segment where no document has the field (e.g. no
+            # dates) has no column at all, and its documents count as "no value".
+            for sub, offset in reader.leaf_readers():
+                del ids[offset:]
+                ids.extend([-1] * (offset - len(ids)))
+                try:
+                    column = sub.column_reader(name) if sub.has_column(name) else None
+                except Exception:
+                    column = None
+                if column is None:
+                    ids.extend([-1] * sub.doc_count_all())
+                    continue
+                for v in column:
+                    n = number.get(v)
+                    if n is None:
+                        n = number[v] = len(values)
+                        values.append(v.decode("utf-8") if isinstance(v, bytes) else v)
+                    ids.append(n)
+            ids.extend([-1] * (reader.doc_count_all() - len(ids)))
+            cols[name] = (values, ids)
+        if shared is not None:
+            shared.facet_columns = cols
+    s._vn_facet_columns = cols
+    return cols
+
+
+def _facets(s, bits: int) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts of the matching documents: one bitset AND + popcount per value."""
+    ds = docsets_for(s, _facet_columns(s))
+    out = {}
+    for name in FACET_FIELDS:
+        values, _ids = _facet_columns(s)[name]
+        if not bits:
+            out[name] = []
+            continue
+        counts = [(v, (bits & vb).bit_count()) for v, vb in zip(values, ds.value_bits(name))]
+        out[name] = _facet_counts_sorted(name, [(v, c) for v, c in counts if c])
+    return out
+
+
+def _facet_counts_sorted(name: str, items) -> list[tuple[str, int]]:
+    items = [(k, v) for k, v in items if k not in (None, "", b"")]
+    if name == "month":
+        return sorted(items, reverse=True)
+    return sorted(items, key=lambda kv: (-kv[1], kv[0]))
+
+
+def _check_date(param: str, value: str) -> str:
+    import datetime as dt
+
+    value = value.strip()
+    for fmt, pad in (("%Y-%m-%d", ""), ("%Y-%m", "-01"), ("%Y", "-01-01")):
+        try:
+            dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if param == "to" and pad:
+            return value + {"-01": "-31", "-01-01": "-12-31"}[pad]
+        return value + pad
+    raise BadRequest(param, f"must be a date as YYYY-MM-DD, YYYY-MM or YYYY, not {value[:40]!r}")
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def result_to_api(result: SearchResult) -> dict[str, Any]:
+    """The ``/api/search`` JSON shape (also used by ``vnsearch search --json``)."""
+    out: dict[str, Any] = {
+        "query": result.query,
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "took_ms": result.took_ms,
+        "results": [h.to_api() for h in result.hits],
+        "facets": {k: [{"value": v, "count": c} for v, c in items] for k, items in result.facets.items()},
+        "relaxed": result.relaxed,
+        "partial": result.partial,
+        "suggestion": result.suggestion,
+        "notes": result.notes,
+        "notices": result.notices,
+    }
+    if result.drop_suggestions:
+        out["drop_suggestions"] = result.drop_suggestions
+    if result.explain is not None:
+        out["explain"] = result.explain
+    return out

@@ -1,0 +1,179 @@
+""""Did you mean": typo fixes and diacritics restored from the index's own vocabulary.
+
+Edit distance is computed on folded syllables only when the folded syllable is absent
+from the index, so a tone difference is never treated as a typo ("chó" is not "chò").
+Diacritics are restored preferring pyvi words seen in the index ("bo truong" →
+"bộ trưởng"), then the most frequent form of each syllable.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+
+from indexer.text.normalize import fold
+from indexer.search.querylang import ParsedQuery
+
+__all__ = ["Suggester"]
+
+
+class _Vocabulary:
+    """The maps of one index generation: plain data, shared by every thread's Suggester."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.syllables: dict[str, tuple[str, int]] | None = None
+        self.words: dict[str, tuple[str, int]] | None = None
+        self.word_keys: list[str] | None = None
+
+
+class Suggester:
+    """Vocabulary maps built lazily from an index reader.
+
+    Readers belong to one thread's searcher (and are closed when it refreshes), so a
+    Suggester is bound to the calling thread's reader with :meth:`bound`; the maps,
+    being plain data, are shared.
+    """
+
+    def __init__(self, reader, vocabulary: _Vocabulary | None = None):
+        self.reader = reader
+        self._vocab = vocabulary or _Vocabulary()
+
+    def bound(self, reader) -> "Suggester":
+        """The same vocabulary, reading postings through ``reader``."""
+        return self if reader is self.reader else Suggester(reader, self._vocab)
+
+    def _best_forms(self, fieldnames: tuple[str, ...]) -> dict[str, tuple[str, int]]:
+        best: dict[str, tuple[str, int]] = {}
+        for fieldname in fieldnames:
+            for term, info in self.reader.iter_field(fieldname):
+                term = term.decode("utf-8") if isinstance(term, bytes) else term
+                df = info.doc_frequency()
+                key = fold(term)
+                cur = best.get(key)
+                if cur is None or df > cur[1]:
+                    best[key] = (term, df)
+        return best
+
+    def _maps(self):
+        v = self._vocab
+        with v.lock:
+            if v.syllables is None:
+                words = self._best_forms(("words",))
+                v.word_keys = sorted(words)
+                v.words = words
+                v.syllables = self._best_forms(("title_x", "body_x"))
+        return v.syllables, v.words
+
+    def complete_words(self, folded_prefix: str, limit: int = 3) -> list[str]:
+        """Frequent indexed words (pyvi compounds) starting with ``folded_prefix``."""
+        _syl, words = self._maps()
+        key = folded_prefix.strip().replace(" ", "_")
+        if len(key) < 2:
+            return []
+        keys = self._vocab.word_keys or []
+        i = bisect.bisect_left(keys, key)
+        found = []
+        while i < len(keys) and keys[i].startswith(key) and len(found) < 2000:
+            found.append(words[keys[i]])
+            i += 1
+        found.sort(key=lambda wd: -wd[1])
+        return [w.replace("_", " ") for w, _df in found[:limit]]
+
+    def doc_frequency(self, fold_syllable: str) -> int:
+        return self.reader.doc_frequency("body_f", fold_syllable) + \
+            self.reader.doc_frequency("title_f", fold_syllable)
+
+    def candidates(self, folded: str) -> list[str]:
+        """Indexed folded syllables one edit (or one swap of neighbours) away, by frequency.
+
+        Empty when ``folded`` itself is in the index: a syllable that exists is never
+        "corrected", and since both sides are folded a tone difference is never an
+        edit ("chó" is not "chò").
+        """
+        if len(folded) < 2 or not folded.isalpha() or self.doc_frequency(folded):
+            return []
+        found: dict[str, int] = {}
+        for fieldname in ("title_f", "body_f"):
+            try:
+                near = list(self.reader.terms_within(fieldname, folded, 1))
+            except Exception:
+                near = []
+            for cand in near:
+                cand = cand.decode("utf-8") if isinstance(cand, bytes) else cand
+                if cand != folded and cand not in found:
+                    found[cand] = self.doc_frequency(cand)
+        for i in range(len(folded) - 1):  # "phogn" -> "phong"
+            cand = folded[:i] + folded[i + 1] + folded[i] + folded[i + 2:]
+            if cand != folded and cand not in found:
+                df = self.doc_frequency(cand)
+                if df:
+                    found[cand] = df
+        return sorted(found, key=lambda c: (-found[c], c))
+
+    def fix_syllable(self, folded: str, before: str | None = None,
+                     after: str | None = None) -> str | None:
+        """The best indexed correction of an unknown folded syllable, if any.
+
+        A candidate that makes a known word with its neighbour in the query ("nhat bna"
+        -> "ban", for "nhật bản") beats a merely frequent one ("ba").
+        """
+        cands = self.candidates(folded)
+        if not cands:
+            return None
+        _syl, words = self._maps()
+        for cand in cands:
+            if (before and f"{before}_{cand}" in words) or (after and f"{cand}_{after}" in words):
+                return cand
+        return cands[0]
+
+    def restore(self, folds: list[str]) -> list[str]:
+        """Diacritic forms for a run of folded syllables, preferring known words."""
+        syl_map, word_map = self._maps()
+        out: list[str] = []
+        i = 0
+        while i < len(folds):
+            for n in (3, 2):
+                if i + n <= len(folds):
+                    hit = word_map.get("_".join(folds[i:i + n]))
+                    if hit:
+                        out.extend(hit[0].split("_"))
+                        i += n
+                        break
+            else:
+                hit = syl_map.get(folds[i])
+                out.append(hit[0] if hit else folds[i])
+                i += 1
+        return out
+
+    def did_you_mean(self, parsed: ParsedQuery) -> str | None:
+        """A corrected query, or None when there is nothing to correct."""
+        changed = False
+        pieces: list[str] = []
+        for part in parsed.positive:
+            if part.kind == "prefix":
+                pieces.append(part.text + "*")
+                continue
+            syls = part.syllables
+            fixed = []
+            typed = []
+            for k, s in enumerate(syls):
+                repl = self.fix_syllable(s.fold, syls[k - 1].fold if k else None,
+                                         syls[k + 1].fold if k + 1 < len(syls) else None)
+                if repl:
+                    changed = True
+                    fixed.append(repl)
+                    typed.append(None)
+                else:
+                    fixed.append(s.fold)
+                    typed.append(s.exact if s.exact != s.fold else None)
+            restored = self.restore(fixed)
+            # Keep what the user typed with diacritics; restore the rest.
+            words = [t if t is not None else r for t, r in zip(typed, restored)]
+            text = " ".join(words)
+            pieces.append(f'"{text}"' if part.kind == "phrase" else text)
+        if not changed:
+            return None
+        for part in parsed.negative:
+            pieces.append("-" + (f'"{part.text}"' if part.kind == "phrase" else part.text))
+        return " ".join(pieces)

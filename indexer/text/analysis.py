@@ -1,0 +1,178 @@
+"""The one place where text becomes tokens: indexing, querying and highlighting all use it.
+
+A text is normalised (:mod:`indexer.text.normalize`), split into *pieces* (runs of letters
+and digits, and single punctuation marks) with character offsets into the normalised
+text, and the pieces are labelled by pyvi's CRF word segmenter in one call per text.
+From that we derive three token streams:
+
+* ``exact``: every syllable, lower-cased, with its diacritics ("trưởng");
+* ``fold``: the same syllables without diacritics, đ→d ("truong");
+* ``words``: pyvi's multi-syllable words, joined by "_" ("bộ_trưởng"), for precision.
+
+Syllable positions are shared by ``exact`` and ``fold`` so phrases match in either.
+Pyvi runs only on indexing and on queries with diacritics (it cannot segment text
+without them); highlighting only needs :func:`syllables`, a regular expression.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+import threading
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from indexer.text.normalize import fold, has_diacritics, normalize
+
+__all__ = [
+    "ANALYSIS_VERSION",
+    "Analysis",
+    "Syllable",
+    "analyze",
+    "syllables",
+    "segment_words",
+    "content_hash",
+]
+
+# Bump when the token streams for a given normalised text change: the token cache is
+# keyed by (version, text hash), so a bump makes a rebuild re-run pyvi.
+ANALYSIS_VERSION = 2
+
+# A syllable: a run of letters/digits (underscore excluded, it is pyvi's joiner).
+_PIECE = re.compile(r"[^\W_]+|[^\w\s]|_")
+_SYLLABLE = re.compile(r"[^\W_]+")
+_PUNCT = frozenset(string.punctuation)
+
+_pyvi_lock = threading.Lock()
+_pyvi_model = None
+
+
+@dataclass(frozen=True, slots=True)
+class Syllable:
+    """One syllable of the normalised text: ``text[start:end]`` lower-cased is ``exact``."""
+
+    exact: str
+    fold: str
+    pos: int
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Tokens of one normalised text. Offsets index into ``text``."""
+
+    text: str
+    syllables: list[Syllable] = field(default_factory=list)
+    # (first syllable index, syllable count) of each multi-syllable pyvi word
+    words: list[tuple[int, int]] = field(default_factory=list)
+
+    def word_tokens(self) -> Iterator[tuple[str, int, int, int]]:
+        """(word, position of first syllable, start char, end char) of each compound."""
+        syl = self.syllables
+        for first, count in self.words:
+            parts = syl[first : first + count]
+            yield "_".join(s.exact for s in parts), first, parts[0].start, parts[-1].end
+
+
+def content_hash(text: str) -> str:
+    """Stable hash of a normalised text (token cache key, duplicate detection)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def syllables(text: str, offset: int = 0, first_pos: int = 0) -> list[Syllable]:
+    """Syllables of an already-normalised ``text``; cheap (regex only, no pyvi)."""
+    out = []
+    for i, m in enumerate(_SYLLABLE.finditer(text)):
+        exact = m.group().lower()
+        out.append(Syllable(exact, fold(exact), first_pos + i, offset + m.start(), offset + m.end()))
+    return out
+
+
+def _model():
+    """Load pyvi's CRF model once per process, only when a text needs segmenting."""
+    global _pyvi_model
+    if _pyvi_model is None:
+        with _pyvi_lock:
+            if _pyvi_model is None:
+                from pyvi import ViTokenizer  # heavy: sklearn-crfsuite model load
+
+                _pyvi_model = ViTokenizer.ViTokenizer
+    return _pyvi_model
+
+
+def segment_words(pieces: list[str]) -> list[bool]:
+    """For each piece, whether pyvi joins it to the previous one (one pyvi call).
+
+    Mirrors ``ViTokenizer.tokenize``'s joining rule on our own pieces so that offsets
+    stay ours: an ``I_W`` label joins two word pieces unless either is punctuation or
+    starts with a digit, or a capitalised piece follows a lower-case one.
+    """
+    if len(pieces) < 2:
+        return [False] * len(pieces)
+    vt = _model()
+    labels = vt.model.predict([vt.sent2features(pieces, False)])[0]
+    joins = [False]
+    for i in range(1, len(pieces)):
+        cur, prev = pieces[i], pieces[i - 1]
+        joins.append(
+            labels[i] == "I_W"
+            and cur not in _PUNCT
+            and prev not in _PUNCT
+            and cur[0].isalnum()  # symbols outside ASCII punctuation ("¡", "…") never join
+            and prev[0].isalnum()
+            and not cur[0].isdigit()
+            and not prev[0].isdigit()
+            and not (cur[0].istitle() and not prev[0].istitle())
+        )
+    return joins
+
+
+def analyze(text: str, *, normalized: bool = False, segment: bool = True,
+            words: list[tuple[int, int]] | None = None) -> Analysis:
+    """Normalise ``text`` (unless ``normalized``) and return its token streams.
+
+    ``segment=False`` skips pyvi (``words`` stays empty): used for queries without
+    diacritics, which pyvi cannot segment. ``words`` passes word spans computed
+    earlier for the same text (the token cache), which also skips pyvi.
+    """
+    if not normalized:
+        text = normalize(text)
+    matches = list(_PIECE.finditer(text))
+    result = Analysis(text)
+    syl_index_of_piece: list[int] = []
+    for m in matches:
+        piece = m.group()
+        if piece[0].isalnum():
+            exact = piece.lower()
+            syl_index_of_piece.append(len(result.syllables))
+            result.syllables.append(
+                Syllable(exact, fold(exact), len(result.syllables), m.start(), m.end())
+            )
+        else:
+            syl_index_of_piece.append(-1)
+    if words is not None:
+        n = len(result.syllables)
+        result.words = [(f, c) for f, c in words if c >= 2 and f + c <= n]
+        return result
+    if not segment or len(result.syllables) < 2:
+        return result
+    joins = segment_words([m.group() for m in matches])
+    run_start = None
+    run_len = 0
+    for i, joined in enumerate(joins + [False]):
+        if i < len(joins) and joined:
+            run_len += 1
+            continue
+        if run_start is not None and run_len >= 2:
+            result.words.append((syl_index_of_piece[run_start], run_len))
+        if i < len(joins):
+            run_start = i if syl_index_of_piece[i] >= 0 else None
+            run_len = 1
+    return result
+
+
+def query_needs_segmenting(text: str) -> bool:
+    """Pyvi only helps when the user typed diacritics."""
+    return has_diacritics(text)
