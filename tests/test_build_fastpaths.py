@@ -204,10 +204,8 @@ def test_presence_fast_path_writes_the_same_bytes(tmp_path, monkeypatch):
 
     from whoosh.codec.whoosh3 import W3Codec
 
-    from indexer.build import builder as build
-
     # blocks of 16 postings: the test corpus is small, and several blocks a term are wanted
-    monkeypatch.setattr(build, "W3Codec", functools.partial(W3Codec, blocklimit=16))
+    monkeypatch.setattr(fastwriter, "W3Codec", functools.partial(W3Codec, blocklimit=16))
     monkeypatch.setattr(fastwriter, "_FLUSH_BYTES", 100)  # buffers written often
     dumps = []
     for fast in (True, False):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from whoosh import query as wq
 
+from indexer.backends.whoosh import internals
 from indexer.backends.whoosh.postings import CHAMPIONS, DocSets, iter_bits, scoring_terms
 from indexer.search.engine import SearchRequest, _facet_columns
 
@@ -276,12 +277,12 @@ def test_hot_terms_are_read_again_after_a_commit(fresh_config, tmp_path):
     assert index_articles(fresh_config, read_paths([first])).indexed > 100
     engine = SearchEngine(fresh_config, refresh_seconds=0.0)
     assert engine.search(SearchRequest(q="bộ trưởng")).total > 0
-    before = engine.searcher()._vn_shared
+    before = internals.searcher_slot(engine.searcher())["shared"]
     hot = set(before.terms)
     assert ("body_f", "truong") in hot
 
     assert index_articles(fresh_config, read_paths([second])).indexed > 50  # a commit
-    after = engine.searcher()._vn_shared
+    after = internals.searcher_slot(engine.searcher())["shared"]
     assert after is not before
     assert engine._warming is not None
     engine._warming.join(timeout=30)

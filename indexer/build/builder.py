@@ -35,9 +35,9 @@ from indexer.text.normalize import fold, normalize
 from indexer.backends.whoosh import store
 from indexer.backends.whoosh.schema import bigrams
 from indexer.build.tokencache import TokenCache
-from whoosh.codec.whoosh3 import W3Codec
 
-from indexer.backends.whoosh.writer import FastSegmentWriter, commit_with_segments
+from indexer.backends.whoosh.writer import (FastSegmentWriter, abandon_segment, commit_with_segments, finish_segment,
+                                            open_segment_writer)
 from indexer.build import manifest as manifest_mod
 from indexer.build.manifest import FileInput
 
@@ -384,19 +384,18 @@ class _SubWriter:
     """Segment and write articles into segments of at most ``segment_docs`` articles."""
 
     def __init__(self, folder: str, segment_docs: int):
-        from whoosh import index as whoosh_index
-
-        self.ix = whoosh_index.open_dir(folder, indexname=store.INDEX_NAME)
+        self.folder = folder
         self.segment_docs = segment_docs
-        self.pairs = "body_b" in self.ix.schema
+        self.pairs: bool | None = None  # does the index hold syllable pairs? (known once opened)
         self.writer: FastSegmentWriter | None = None
         self.segments: list = []
 
     def add(self, job: tuple):
         stored, title, body, spans = job
-        streams, new_spans = _segment((title, body, spans), self.pairs)
         if self.writer is None:
-            self.writer = FastSegmentWriter(self.ix, _lk=False, codec=W3Codec(compression=1))
+            self.writer = open_segment_writer(self.folder)
+            self.pairs = "body_b" in self.writer.schema
+        streams, new_spans = _segment((title, body, spans), bool(self.pairs))
         self.writer.add_analyzed(stored, streams)
         if self.writer.docnum >= self.segment_docs:
             self.segments.append(self._close())
@@ -404,7 +403,7 @@ class _SubWriter:
 
     def _close(self):
         w, self.writer = self.writer, None
-        return w._finalize_segment()
+        return finish_segment(w)
 
     def finish(self) -> list:
         if self.writer is not None:
@@ -415,8 +414,8 @@ class _SubWriter:
     def cancel(self) -> None:
         if self.writer is not None:
             try:
-                self.writer._close_segment()
-            except Exception:
+                abandon_segment(self.writer)
+            except Exception:  # cleanup of a failed worker: nothing more to do with it
                 pass
             self.writer = None
 

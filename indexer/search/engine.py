@@ -19,7 +19,8 @@ from typing import Any
 
 from whoosh import query as wq
 
-from indexer.backends.whoosh import store
+from indexer.backends.whoosh import internals, store
+from indexer.backends.whoosh.reader import facet_columns
 from indexer.config import Config
 from indexer.backends.whoosh.postings import DocSets, SharedState, docsets_for
 from indexer.search.highlight import highlight_all, snippet
@@ -293,8 +294,9 @@ class SearchEngine:
     def searcher(self):
         """This thread's searcher, refreshed when the index changed."""
         s = self._searcher()
-        if getattr(s, "_vn_shared", None) is None:
-            s._vn_shared = self._shared_state(s)
+        slot = internals.searcher_slot(s)
+        if slot.get("shared") is None:
+            slot["shared"] = self._shared_state(s)
         return s
 
     def _shared_state(self, s) -> SharedState:
@@ -919,47 +921,8 @@ def _marks(parsed: ParsedQuery) -> tuple[set[str], set[str], tuple[str, ...]]:
 
 
 def _facet_columns(s) -> dict[str, tuple[list, list[int]]]:
-    """Per searcher, each facet field as (distinct values, value number per docnum).
-
-    Built once per searcher (a refresh makes a new one) from the sortable columns, so
-    counting a facet over N matched documents is one C-level pass, not N Python
-    categoriser calls as with Whoosh's ``groupedby``.
-    """
-    cols = getattr(s, "_vn_facet_columns", None)
-    shared = getattr(s, "_vn_shared", None)
-    if cols is None and shared is not None:
-        cols = shared.facet_columns
-    if cols is None:
-        cols = {}
-        reader = s.reader()
-        for name in FACET_FIELDS + ("published",):
-            values: list = []
-            number: dict = {}
-            ids: list[int] = []
-            # Segment by segment: a segment where no document has the field (e.g. no
-            # dates) has no column at all, and its documents count as "no value".
-            for sub, offset in reader.leaf_readers():
-                del ids[offset:]
-                ids.extend([-1] * (offset - len(ids)))
-                try:
-                    column = sub.column_reader(name) if sub.has_column(name) else None
-                except Exception:
-                    column = None
-                if column is None:
-                    ids.extend([-1] * sub.doc_count_all())
-                    continue
-                for v in column:
-                    n = number.get(v)
-                    if n is None:
-                        n = number[v] = len(values)
-                        values.append(v.decode("utf-8") if isinstance(v, bytes) else v)
-                    ids.append(n)
-            ids.extend([-1] * (reader.doc_count_all() - len(ids)))
-            cols[name] = (values, ids)
-        if shared is not None:
-            shared.facet_columns = cols
-    s._vn_facet_columns = cols
-    return cols
+    """Per searcher, each facet field as (distinct values, value number per docnum)."""
+    return facet_columns(s, FACET_FIELDS + ("published",), internals.searcher_slot(s).get("shared"))
 
 
 def _facets(s, bits: int) -> dict[str, list[tuple[str, int]]]:

@@ -27,11 +27,12 @@ from array import array
 from collections import OrderedDict
 from itertools import accumulate
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
+from indexer.backends.whoosh import internals
 from indexer.backends.whoosh.positions import CompactPositions, iter_positions
 from indexer.backends.whoosh.schema import bigrams
 
@@ -126,50 +127,33 @@ def _read_block(postfile, start: int) -> tuple[array, tuple]:
     return array("i", accumulate(ids)), values
 
 
-def _lengths_column():
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-
-    return LENGTHS_COLUMN
-
-
-def _leaf(m):
-    """The whoosh3 block matcher under ``m``'s wrappers, or None for another codec."""
-    leaf = m
-    while hasattr(leaf, "child") and not hasattr(leaf, "_read_ids"):
-        leaf = leaf.child
-    if hasattr(leaf, "_read_ids") and hasattr(leaf, "_next_block") and hasattr(leaf, "_goto"):
-        return leaf
-    return None
-
-
 def _read_postings(m) -> tuple[list[int], list[float], "_BlockMap | None"]:
-    """A leaf matcher's document numbers and weights, a block at a time when possible,
-    with the map of its blocks (last document and file offset of each)."""
-    leaf = _leaf(m)
+    """A matcher's document numbers and weights, a block at a time for whoosh3 segments
+    (all vnsearch writes), with the map of its blocks (last document and offset of each)."""
+    leaf = internals.leaf_matcher(m)
+    if leaf is not None and leaf.is_active():
+        ids, weights, maxids, starts = internals.read_leaf_blocks(leaf)
+        return ids, weights, _BlockMap(maxids, starts)
+    internals.PATHS["postings.slow"] += 1
     ids: list[int] = []
     weights: list[float] = []
-    if leaf is not None and leaf.is_active():
-        # whoosh3 W3LeafMatcher (pinned whoosh-reloaded): decode whole blocks.
-        maxids = array("i")
-        starts = array("q")
-        start = leaf._baseoffset
-        while True:
-            leaf._read_ids()
-            leaf._read_weights()
-            ids.extend(leaf._ids)
-            weights.extend(leaf._weights)
-            maxids.append(leaf._maxid)
-            starts.append(start)
-            if leaf._lastblock:
-                break
-            start = leaf._nextoffset
-            leaf._next_block()
-        return ids, weights, _BlockMap(maxids, starts)
     while m.is_active():
         ids.append(m.id())
         weights.append(m.weight())
         m.next()
     return ids, weights, None
+
+
+class _Block(NamedTuple):
+    """A decoded posting block as cached: document numbers, the encoded positions of
+    each joined into one bytes object with an offsets array, their decoder, and the
+    block's size in memory (what the cache's byte budget counts)."""
+
+    ids: array
+    joined: bytes
+    offsets: array
+    decode: Callable[[bytes], Iterable[int]]
+    size: int
 
 
 @dataclass(frozen=True)
@@ -284,11 +268,9 @@ class DocSets:
                         len(ids_all), tuple(blocks))
 
     def _scorer(self, fieldname: str, text: str):
-        from whoosh.scoring import BM25F, bm25
+        from whoosh.scoring import bm25
 
-        w = self.searcher.weighting
-        B = w._field_B.get(fieldname, w.B) if isinstance(w, BM25F) else 0.75
-        K1 = w.K1 if isinstance(w, BM25F) else 1.2
+        B, K1 = internals.bm25_parameters(self.searcher.weighting, fieldname)
         idf = self.searcher.idf(fieldname, text)
         avgfl = self.searcher.avg_field_length(fieldname) or 1
 
@@ -307,14 +289,8 @@ class DocSets:
 
             table = [byte_to_length(i) for i in range(256)]
             n = sub.doc_count_all()
-            raw = b""
-            try:
-                col = sub._perdoc._cached_reader(f"_{fieldname}_len", _lengths_column())
-                if col is not None and getattr(col, "_fixedlen", None) == 1:
-                    raw = bytes(col._dbfile.get(col._basepos, col._count))
-            except Exception:  # another codec: ask document by document
-                raw = None
-            if raw is None:
+            raw = internals.lengths_bytes(sub, fieldname)
+            if raw is None:  # another codec: ask document by document
                 got = [sub.doc_field_length(d, fieldname, 0) or 0 for d in range(n)]
             else:
                 got = [table[b] for b in raw] + [0] * (n - len(raw))
@@ -510,12 +486,13 @@ class DocSets:
             if blockmap is None:
                 self._positions_generic(sub, offset, fieldname, text, wanted, out)
                 continue
-            postfile = sub._terms._postfile  # a block map exists for whoosh3 segments only
+            postfile = internals.postings_file(sub)  # a block map exists for whoosh3 segments only
+            internals.PATHS["positions.fast"] += 1
             maxids = blockmap.maxids
             nblocks = len(maxids)
             bi = 0
             current = -1
-            ids = joined = offs = decode = None
+            block: _Block | None = None
             for d in wanted:
                 if d > maxids[bi]:
                     bi = bisect.bisect_left(maxids, d, bi)
@@ -535,30 +512,31 @@ class DocSets:
                         # beyond the data, four times the data itself for most terms.
                         joined = b"".join(vals)
                         offs = array("I", accumulate(map(len, vals), initial=0))
-                        size = 200 + 8 * len(vals) + len(joined)
-                        block = (bids, (joined, offs), decoder, size)
+                        block = _Block(bids, joined, offs, decoder, 200 + 8 * len(vals) + len(joined))
                         if keep:
                             self._remember_block(key, block)
-                    ids, (joined, offs), decode, _size = block
-                i = bisect.bisect_left(ids, d)
-                if i < len(ids) and ids[i] == d:
-                    out[d + offset] = frozenset(decode(joined[offs[i]:offs[i + 1]]))
+                assert block is not None
+                i = bisect.bisect_left(block.ids, d)
+                if i < len(block.ids) and block.ids[i] == d:
+                    offs = block.offsets
+                    out[d + offset] = frozenset(block.decode(block.joined[offs[i]:offs[i + 1]]))
         return out
 
-    def _remember_block(self, key: tuple, block: tuple) -> None:
+    def _remember_block(self, key: tuple, block: "_Block") -> None:
         shared = self._shared
         with self._lock:
             if key in self._blocks:
                 return
             self._blocks[key] = block
-            shared.block_bytes += block[3]
+            shared.block_bytes += block.size
             while shared.block_bytes > BLOCK_CACHE_BYTES and self._blocks:
                 _k, old = self._blocks.popitem(last=False)
-                shared.block_bytes -= old[3]
+                shared.block_bytes -= old.size
 
     @staticmethod
     def _positions_generic(sub, offset: int, fieldname: str, text: str, wanted: list[int],
                            out: dict[int, frozenset]) -> None:
+        internals.PATHS["positions.slow"] += 1
         try:
             m = sub.postings(fieldname, text)
         except (TermNotFound, KeyError):
@@ -658,11 +636,13 @@ _DOCSETS_LOCK = threading.Lock()
 
 def docsets_for(searcher, facet_columns, shared: SharedState | None = None) -> DocSets:
     """The searcher's :class:`DocSets` (made once per searcher; caches in ``shared``)."""
-    ds = getattr(searcher, "_vn_docsets", None)
+    slot = internals.searcher_slot(searcher)
+    ds = slot.get("docsets")
     if ds is None:
         with _DOCSETS_LOCK:
-            ds = getattr(searcher, "_vn_docsets", None)
+            ds = slot.get("docsets")
             if ds is None:
-                ds = DocSets(searcher, facet_columns, shared or getattr(searcher, "_vn_shared", None))
-                searcher._vn_docsets = ds
+                internals.check_reader(searcher)
+                ds = DocSets(searcher, facet_columns, shared or slot.get("shared"))
+                slot["docsets"] = ds
     return ds

@@ -30,15 +30,17 @@ from types import MethodType
 from itertools import chain
 from operator import sub
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.filedb.filetables import _lengths as _KV_LENGTHS
 from whoosh.system import emptybytes, pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from indexer.backends.whoosh import internals
 from indexer.backends.whoosh.positions import CompactPositions, encode_positions
 
-__all__ = ["FastSegmentWriter", "TOKEN_FIELDS", "commit_with_segments"]
+__all__ = ["FastSegmentWriter", "TOKEN_FIELDS", "abandon_segment", "commit_with_segments", "finish_segment",
+           "open_segment_writer"]
 
 # Fields fed with (token, position) lists rather than strings.
 TOKEN_FIELDS = ("title_f", "title_x", "body_f", "body_x", "title_b", "body_b", "words")
@@ -115,6 +117,7 @@ class FastSegmentWriter(SegmentWriter):
     """``SegmentWriter`` taking pre-analysed token fields; see the module docstring."""
 
     def __init__(self, ix, **kwargs):
+        internals.check_writer()
         super().__init__(ix, **kwargs)
         # fieldname -> term -> flat [docnum, freq, vbytes, docnum, freq, vbytes, ...]
         # (terms are str for token fields, bytes for the others: both sort alike)
@@ -254,7 +257,9 @@ class FastSegmentWriter(SegmentWriter):
             fb = fieldobj.format.field_boost
             lens = self._lens.get(fieldname, {})
             fw.start_field(fieldname, fieldobj)
+            internals.check_postings_writer(fw)
             pw = fw._postwriter
+            internals.check_postings_writer(pw)
             if fieldname in self._presence:  # docnums only
                 if FAST_PRESENCE and fb == 1.0:
                     _write_presence_terms(fw, terms)
@@ -365,6 +370,27 @@ def _write_presence_terms(fw, terms: dict) -> None:
     tfile.write(bytes(table))
     tindex.index.extend(rows)
     tindex.lastkey = lastkey
+
+
+def open_segment_writer(folder: str) -> FastSegmentWriter:
+    """A writer for a worker process: writes segments of the index in ``folder`` without
+    taking its lock (the main process holds it and commits the segments)."""
+    from whoosh import index as whoosh_index
+
+    from indexer.backends.whoosh.store import INDEX_NAME
+
+    ix = whoosh_index.open_dir(folder, indexname=INDEX_NAME)
+    return FastSegmentWriter(ix, _lk=False, codec=W3Codec(compression=1))
+
+
+def finish_segment(writer: FastSegmentWriter):
+    """Write out ``writer``'s segment without committing it (the main process commits)."""
+    return internals.finalize_segment(writer)
+
+
+def abandon_segment(writer: FastSegmentWriter) -> None:
+    """Drop ``writer``'s unfinished segment (its files are deleted)."""
+    internals.close_segment(writer)
 
 
 def commit_with_segments(writer: SegmentWriter, segments: list, mergetype=None) -> None:
