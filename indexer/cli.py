@@ -243,12 +243,17 @@ def stats(ctx, index_dir, as_json):
 @click.option("--no-index", is_flag=True, help="Only fetch and store pages; index them later.")
 @click.option("--delay", type=float, help="Seconds between requests to one host.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--check-rules", is_flag=True,
+              help="No network: re-read the stored pages and report site rules whose selectors matched nothing.")
 @click.pass_context
-def fetch(ctx, urls, index_dir, no_index, delay, quiet):
+def fetch(ctx, urls, index_dir, no_index, delay, quiet, check_rules):
     """Fetch article pages, RSS/Atom feeds or sitemaps (default: [fetch] sources) and index them."""
+    from indexer.fetch.run import check_rules as run_check
     from indexer.fetch.run import run_fetch
 
     cfg = _config(ctx, **{"paths.index": index_dir, "fetch.delay": delay})
+    if check_rules:
+        sys.exit(run_check(cfg, echo=click.echo))
     targets = list(urls) or list(cfg.fetch.sources)
     if not targets:
         raise click.UsageError("no URL given and [fetch] sources in config.toml is empty")

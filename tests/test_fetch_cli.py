@@ -110,3 +110,31 @@ def test_index_raw_marks_the_stored_pages_it_indexed(server, tmp_path):
     # so the next fetch has no stored page left to index
     again = runner.invoke(main, ["--config", str(cfg_path), "fetch", "--quiet"], catch_exceptions=False)
     assert again.exit_code == 0 and "stored pages indexed" not in again.output, again.output
+
+
+def test_stale_site_rule_is_reported_by_fetch_and_check_rules(server, tmp_path):
+    """A dantri page whose container the rule no longer lists (tests/data/html/rule-miss.html):
+    the article is still extracted (generic fallback) and both reports name the rule."""
+    server.route("/suc-khoe/bai.htm", static((DATA / "html" / "rule-miss.html").read_bytes()))
+    server.route("/vnexpress.html", static((DATA / "html" / "vnexpress.html").read_bytes()))
+    cfg_path = _config_file(tmp_path, server.url("/suc-khoe/bai.htm"), more_sources=(server.url("/vnexpress.html"),))
+    runner = CliRunner()
+    first = runner.invoke(main, ["--config", str(cfg_path), "fetch", "--quiet"], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert "indexed 2" in first.output
+    line = "site rule dantri.com.vn: body selectors matched nothing on 1 of 1 pages"
+    assert line in first.output
+    assert "site rule vnexpress.net" not in first.output
+    check = runner.invoke(main, ["--config", str(cfg_path), "fetch", "--check-rules"], catch_exceptions=False)
+    assert check.exit_code == 1, check.output
+    assert "checked 2 stored pages" in check.output and line in check.output
+
+
+def test_check_rules_passes_when_every_rule_fits(server, tmp_path):
+    server.route("/vnexpress.html", static((DATA / "html" / "vnexpress.html").read_bytes()))
+    cfg_path = _config_file(tmp_path, server.url("/vnexpress.html"))
+    runner = CliRunner()
+    assert runner.invoke(main, ["--config", str(cfg_path), "fetch", "--quiet"]).exit_code == 0
+    check = runner.invoke(main, ["--config", str(cfg_path), "fetch", "--check-rules"], catch_exceptions=False)
+    assert check.exit_code == 0, check.output
+    assert "every rule's selectors matched on every page" in check.output

@@ -50,6 +50,7 @@ from indexer.ingest.extract import ExtractError, extract_article
 from indexer.fetch.client import FetchError, HttpResult, PoliteClient
 from indexer.fetch.rawstore import RawStore, StoredListing, StoredPage, body_sha256
 from indexer.fetch.robots import RobotsCache, RobotsDisallowed
+from indexer.fetch.rulecheck import RuleReport
 
 __all__ = ["FetchSummary", "ProgressFn", "fetch", "fetch_articles", "fetch_and_index", "iter_stored_articles",
            "mark_indexed", "run_fetch", "Fetcher"]
@@ -77,6 +78,7 @@ class FetchSummary:
     failures: list[str] = field(default_factory=list)  # "url: reason"
     skipped_urls: list[str] = field(default_factory=list)  # "url: reason"
     articles: list[Article] = field(default_factory=list)  # filled by fetch() only
+    rules: RuleReport = field(default_factory=RuleReport)  # site-rule selectors that matched nothing
 
     def line(self) -> str:
         return (f"fetched {self.fetched}, unchanged {self.unchanged}, skipped {self.skipped} (robots.txt), "
@@ -349,6 +351,7 @@ class Fetcher:
             yield self._fail(url, str(exc))
             return
         self.summary.extracted += 1
+        self.summary.rules.add(article)
         yield article
 
 
@@ -463,6 +466,8 @@ def run_fetch(config: Config, urls: list[str] | None, *, index: bool = True, qui
         echo(f"  ... and {len(summary.failures) - 20} more failures")
     for line in summary.skipped_urls[:5]:
         echo(f"  skipped: {line}")
+    for line in summary.rules.lines():
+        echo(f"  {line}")
     if built is not None:
         echo(f"index: {built.line()}" if hasattr(built, "line") else f"index: {built}")
     else:
@@ -495,6 +500,8 @@ def _pending_articles(config: Config, summary: FetchSummary, handled: dict[str, 
         pending = [page for page in store.pending() if page.url not in handled]
     for page in pending:
         item = _stored(page, handled)
+        if isinstance(item, Article):
+            summary.rules.add(item)
         summary.from_store += 1
         notify("from-store", page.url)
         yield item
@@ -513,6 +520,27 @@ def iter_stored_articles(config: Config, *, handled: dict[str, str] | None = Non
         pages = [page for page in store if page.status == 200]
     for page in pages:
         yield _stored(page, handled)
+
+
+def check_rules(config: Config, echo: Callable[[str], None] = print) -> int:
+    """``vnsearch fetch --check-rules``: re-extract the stored pages and report the site
+    rules whose selectors matched nothing; 1 when some did, 0 when every rule fit."""
+    report = RuleReport()
+    pages = failed = 0
+    for item in iter_stored_articles(config):
+        pages += 1
+        if isinstance(item, ReadFailure):
+            failed += 1
+            continue
+        report.add(item)
+    echo(f"checked {pages} stored pages ({failed} not extractable) against "
+         f"{len(report.pages)} site rules")
+    lines = report.lines()
+    for line in lines:
+        echo(f"  {line}")
+    if not lines:
+        echo("  every rule's selectors matched on every page")
+    return 1 if lines else 0
 
 
 def mark_indexed(config: Config, handled: dict[str, str]) -> None:

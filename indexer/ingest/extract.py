@@ -30,11 +30,11 @@ from importlib import resources
 from typing import Any, Iterable
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
 from bs4 import XMLParsedAsHTMLWarning
 
 from indexer.ingest.documents import Article
-from indexer.text.normalize import clean_text
+from indexer.text.normalize import clean_text, fold
 
 __all__ = ["ExtractError", "extract_article", "decode_html", "SiteRule", "site_rules", "rule_for_host"]
 
@@ -52,8 +52,8 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-_META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
 # Labels browsers map to another codec (WHATWG): latin-1 is really windows-1252.
 _ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "cp1252",
             "ascii": "cp1252", "x-user-defined": "cp1252", "unicode": "utf-16", "utf-16le": "utf-16-le",
@@ -208,6 +208,7 @@ def parse_date(value: str | None) -> str | None:
 
 # --------------------------------------------------------------------------- metadata
 
+_ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "website"}
 _ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle",
                   "blogposting", "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle"}
 
@@ -228,15 +229,21 @@ def _types(node: dict) -> set[str]:
     return {str(x).lower() for x in items if x}
 
 
-def _names(value: Any) -> list[str]:
-    """Names out of a schema.org Person/Organization value (str, dict, or list of them)."""
+def _names(value: Any, *, people_only: bool = False) -> list[str]:
+    """Names out of a schema.org Person/Organization value (str, dict, or list of them).
+
+    ``people_only`` skips ``Organization``-typed values: as an article's author they name
+    the site ("VnExpress"), not the writer the page's byline names.
+    """
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
+        if people_only and _types(value) & _ORG_TYPES:
+            return []
         name = value.get("name")
         return [name] if isinstance(name, str) else []
     if isinstance(value, list):
-        return [n for item in value for n in _names(item)]
+        return [n for item in value for n in _names(item, people_only=people_only)]
     return []
 
 
@@ -256,7 +263,7 @@ def _first_str(value: Any) -> str | None:
 
 
 def _jsonld(soup: BeautifulSoup) -> dict[str, Any]:
-    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
+    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.IGNORECASE)):
         try:
             data = json.loads(script.string or script.get_text() or "", strict=False)
         except (ValueError, TypeError):
@@ -264,7 +271,7 @@ def _jsonld(soup: BeautifulSoup) -> dict[str, Any]:
         for node in _walk_jsonld(data):
             if not (_types(node) & _ARTICLE_TYPES):
                 continue
-            authors = _names(node.get("author"))
+            authors = _names(node.get("author"), people_only=True)
             return {
                 "title": _first_str(node.get("headline")) or _first_str(node.get("name")),
                 "description": _first_str(node.get("description")),
@@ -281,7 +288,7 @@ def _meta(soup: BeautifulSoup, *keys: str) -> str | None:
     """Content of the first ``<meta>`` whose property/name/itemprop is one of ``keys``."""
     for key in keys:
         for attr in ("property", "name", "itemprop"):
-            tag = soup.find("meta", attrs={attr: re.compile(rf"^{re.escape(key)}$", re.I)})
+            tag = soup.find("meta", attrs={attr: re.compile(rf"^{re.escape(key)}$", re.IGNORECASE)})
             if tag is not None and (tag.get("content") or "").strip():
                 return tag["content"].strip()
     return None
@@ -294,7 +301,7 @@ def _select_text(root: Tag, selectors: Iterable[str]) -> str | None:
         except ValueError:  # soupsieve rejects a selector: a bad rule must not kill a run
             continue
         if el is not None:
-            text = " ".join(el.get_text(" ", strip=True).split())
+            text = inline_text(el)
             if text:
                 return text
     return None
@@ -334,8 +341,47 @@ _BOILER_WORDS = {"ad", "ads", "adv", "advert", "advertisement", "advertising", "
                  "breadcrumbs", "outbrain", "taboola", "recommend", "recommended", "caption",
                  "tags", "tag", "print", "toolbar", "menu", "navbar", "cookie", "gdpr"}
 _RELATED_HEADING = re.compile(r"^\s*(tin|bài)( viết)? (liên quan|cùng chuyên mục|khác)|^\s*(xem|đọc) thêm|^\s*có thể bạn quan tâm",
-                              re.I)
+                              re.IGNORECASE)
 _BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "dd", "dt")
+
+
+# Phrasing elements: a browser runs their text on with the text around them, so
+# "<span>T</span><span>rước</span>" reads "Trước" and "<a>Hormuz</a>." reads "Hormuz.".
+_INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font",
+                     "i", "ins", "kbd", "label", "mark", "q", "s", "samp", "small", "span", "strike",
+                     "strong", "sub", "sup", "time", "u", "var", "wbr"})
+# Blocks whose inline children are sentence text, never boilerplate for a class name.
+_TEXT_BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dd", "dt",
+                          "blockquote"})
+
+
+def inline_text(el: Tag) -> str:
+    """The text of ``el`` as a browser lays it out on one line.
+
+    Pieces of inline elements are joined with nothing in between (BeautifulSoup's
+    ``get_text(" ")`` would insert spaces: "T rước", "Hormuz ."); ``<br>`` and block
+    elements start a new word. Whitespace runs become one space.
+    """
+    parts: list[str] = []
+    for node in el.descendants:
+        if isinstance(node, Tag):
+            if node.name not in _INLINE:
+                parts.append(" ")
+        elif type(node) in (NavigableString, CData):
+            parts.append(str(node))
+    return " ".join("".join(parts).split())
+
+
+def _inside_text_block(el: Tag, stop: Tag) -> bool:
+    """True for an inline element that sits inside a paragraph, list item, heading or cell."""
+    if el.name not in _INLINE:
+        return False
+    for parent in el.parents:
+        if parent is stop or parent.name in ("body", "html"):
+            return False
+        if parent.name in _TEXT_BLOCKS:
+            return True
+    return False
 
 
 def _boiler_words(el: Tag) -> set[str]:
@@ -373,10 +419,11 @@ def _remove_boilerplate(root: Tag, keep: Tag | None = None) -> None:
     for el in root.find_all(True):
         if el.decomposed or id(el) in protected or el.name in ("html", "body"):
             continue
-        if el.get("hidden") is not None or re.search(r"display\s*:\s*none", el.get("style") or "", re.I):
+        if el.get("hidden") is not None or re.search(r"display\s*:\s*none", el.get("style") or "", re.IGNORECASE):
             el.decompose()
             continue
-        if _boiler_words(el) and _text_len(el) < 0.5 * total:
+        if _boiler_words(el) and _text_len(el) < 0.5 * total and not _inside_text_block(el, root):
+            # A keyword link inside a sentence (<a class="cms-relate">) is text, not a box.
             el.decompose()
     for heading in root.find_all(["h2", "h3", "h4", "h5", "strong", "b", "div", "span", "p"]):
         if heading.decomposed:
@@ -410,7 +457,7 @@ def _paragraphs(container: Tag) -> list[str]:
         text = container.get_text("\n", strip=True)
         return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
     for b in blocks:
-        text = " ".join(b.get_text(" ", strip=True).split())
+        text = inline_text(b)
         if not text:
             continue
         if _link_density(b) > 0.6 and len(text) < 200:
@@ -501,16 +548,10 @@ def _clean_line(value: str | None) -> str | None:
     return value or None
 
 
-def extract_article(content: bytes | str, *, url: str | None = None,
-                    content_type: str | None = None) -> Article:
-    """Extract one article from a page; raises :class:`ExtractError` if there is none.
-
-    ``url`` is where the page came from (used for relative links and to pick the site
-    rule); ``content_type`` is the HTTP header value, if any (used for the charset).
-    The returned article's ``source`` is ``url``; callers reading files set their own.
-    """
+def _decode(content: bytes | str, content_type: str | None) -> tuple[str, str]:
+    """The page as text and the codec it was read with (the charset part of the doc)."""
     if content_type and re.match(r"\s*(image|audio|video|font)/|\s*application/(pdf|zip|octet-stream)",
-                                 content_type, re.I):
+                                 content_type, re.IGNORECASE):
         raise ExtractError(f"not a web page (content type {content_type.split(';')[0].strip()})")
     if isinstance(content, bytes):
         if not content.strip():
@@ -520,48 +561,215 @@ def extract_article(content: bytes | str, *, url: str | None = None,
         text, encoding = content, "str"
     if "<" not in text:
         raise ExtractError("not an HTML page (no markup)")
-    soup = _parse(text)
+    return text, encoding
 
-    ld = _jsonld(soup)
+
+def _page_url(soup: BeautifulSoup, ld: dict[str, Any], url: str | None) -> str | None:
+    """The article's own address: canonical link, og:url, JSON-LD url, else where it came from."""
     canonical_tag = soup.find("link", rel=lambda v: v and "canonical" in [x.lower() for x in (v if isinstance(v, list) else [v])])
     canonical = canonical_tag.get("href", "").strip() if canonical_tag else ""
-    og_url = _meta(soup, "og:url")
-    page_url = canonical or og_url or ld.get("url") or url
+    page_url = canonical or _meta(soup, "og:url") or ld.get("url") or url
     if page_url and url:
         page_url = urljoin(url, page_url)
     if page_url and not urlsplit(page_url).scheme:
         page_url = url or page_url
+    return page_url
 
-    rule = rule_for_host(_host(url)) or rule_for_host(_host(page_url))
-    root = soup.body or soup
 
-    r_title = _select_text(root, rule.title) if rule else None
-    r_desc = _select_text(root, rule.description) if rule else None
-    r_date = _select_date(root, rule.date) if rule else None
-    r_author = _select_text(root, rule.author) if rule else None
-    r_cat = _select_text(root, rule.category) if rule else None
+def _rule_values(root: Tag, rule: SiteRule | None, misses: list[str]) -> dict[str, str | None]:
+    """What the site rule's selectors give; a field whose selectors all miss goes to ``misses``."""
+    values: dict[str, str | None] = {}
+    if rule is None:
+        return values
+    for name in ("title", "description", "date", "author", "category"):
+        selectors = getattr(rule, name)
+        values[name] = (_select_date if name == "date" else _select_text)(root, selectors)
+        if selectors and not _any_match(root, selectors):
+            misses.append(name)
+    return values
 
+
+def _any_match(root: Tag, selectors: Iterable[str]) -> bool:
+    for sel in selectors:
+        try:
+            if root.select_one(sel) is not None:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _title(soup: BeautifulSoup, ld: dict[str, Any], r_title: str | None) -> str | None:
     h1 = soup.find("h1")
-    title_tag = soup.title.get_text(" ", strip=True) if soup.title else None
+    title_tag = inline_text(soup.title) if soup.title else None
     if title_tag:
         title_tag = _TITLE_SUFFIX.sub("", title_tag) or title_tag
-    title = ld.get("title") or r_title or _meta(soup, "og:title", "twitter:title") \
-        or (h1.get_text(" ", strip=True) if h1 else None) or title_tag
-    description = ld.get("description") or r_desc or _meta(soup, "og:description", "description",
-                                                            "twitter:description")
-    og_author = _meta(soup, "article:author")
-    author = ld.get("author") or r_author or (None if _looks_like_url(og_author) else og_author) \
-        or _meta(soup, "author", "dc.creator")
+    return ld.get("title") or r_title or _meta(soup, "og:title", "twitter:title") \
+        or (inline_text(h1) if h1 else None) or title_tag
+
+
+def _date(soup: BeautifulSoup, ld: dict[str, Any], r_date: str | None) -> str | None:
+    """Publication date: JSON-LD, the site rule, date <meta>s, <time>, then visible text."""
     published = parse_date(ld.get("published")) or r_date or parse_date(
         _meta(soup, "article:published_time", "pubdate", "publishdate", "datePublished",
               "dc.date.issued", "dc.date", "date", "og:published_time", "article:published"))
     if not published:
         t = soup.find("time", attrs={"datetime": True})
         published = parse_date(t["datetime"]) if t else None
-    category = ld.get("category") or r_cat or _meta(soup, "article:section")
-    site_name = _meta(soup, "og:site_name") or ld.get("publisher")
+    return published or visible_date(soup.body or soup)
 
+
+_DATE_CLASS = re.compile(r"(?:^|[-_])(?:date|time|datetime|pubdate|publish\w*|posted|ngay\w*)(?:$|[-_])", re.IGNORECASE)
+# A date with a clock time is a publication stamp ("07/03/2026 08:47", "14:20 9/8/2005");
+# a date alone inside the text ("ngày 17/5/2006") is not.
+_STAMP = re.compile(r"(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]\d{4}[\s,|-]*(?:lúc\s*)?\d{1,2}[:h]\d{2}(?!\d)"
+                    r"|(?<!\d)\d{1,2}[:h]\d{2}(?:\s*(?:AM|PM|GMT[+\d]*))?[\s,|-]*(?:ngày\s*)?\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?!\d)",
+                    re.IGNORECASE)
+
+
+def visible_date(root: Tag) -> str | None:
+    """A date read from the page's visible text, for pages with no date in their markup.
+
+    First an element whose class or id names a date/time holding a date; then the
+    first date written with a clock time anywhere in the text (the stamp sites print
+    next to the byline).
+    """
+    for el in root.find_all(True):
+        if el.name in ("script", "style"):
+            continue
+        names = el.get("class") or []
+        names = [*names] if isinstance(names, list) else [names]
+        if isinstance(el.get("id"), str):
+            names.append(el["id"])
+        if any(_DATE_CLASS.search(n) for n in names):
+            d = parse_date(inline_text(el)[:80])
+            if d:
+                return d
+    for node in root.find_all(string=_STAMP):
+        if isinstance(node.parent, Tag) and node.parent.name in ("script", "style"):
+            continue
+        m = _STAMP.search(str(node))
+        d = parse_date(m.group(0)) if m else None
+        if d:
+            return d
+    return None
+
+
+_BYLINE_CLASS = re.compile(r"author|byline|tac-?gia|writer|reporter", re.IGNORECASE)
+_BYLINE_PREFIX = re.compile(r"^(?:bài(?: và ảnh)?|tác giả|by|theo|ảnh|thực hiện)\s*[:-]?\s*", re.IGNORECASE)
+
+
+def _name_like(text: str) -> bool:
+    """A person's name or a short list of them: 1-8 words, each starting with a capital."""
+    words = re.split(r"[\s,-]+", text.strip(" .,"))
+    words = [w for w in words if w]
+    return 1 <= len(words) <= 8 and all(w[:1].isupper() or w in ("và", "&") for w in words) \
+        and not any(ch.isdigit() for ch in text)
+
+
+def find_byline(root: Tag) -> str | None:
+    """The writer's name from the page: an element classed author/byline, or the
+    right-aligned signature paragraph closing the story (vnexpress' style)."""
+    for el in root.find_all(attrs={"class": _BYLINE_CLASS}) + root.find_all(attrs={"id": _BYLINE_CLASS}):
+        for cand in [*el.find_all(attrs={"class": re.compile("name", re.IGNORECASE)}), el]:
+            text = _BYLINE_PREFIX.sub("", inline_text(cand))
+            if 2 <= len(text) <= 60 and _name_like(text):
+                return text
+    for p in reversed(root.find_all("p")):
+        style = (p.get("style") or "") + " " + str(p.get("align") or "")
+        if "right" in style:
+            text = _BYLINE_PREFIX.sub("", inline_text(p))
+            if 2 <= len(text) <= 60 and _name_like(text):
+                return text
+    return None
+
+
+def _is_site_name(name: str, *sites: str | None) -> bool:
+    """True when ``name`` is the site itself ("VnExpress", "Báo Dân trí", "dantri.com.vn")."""
+    key = re.sub(r"[^a-z0-9]", "", fold(name).lower())
+    if not key:
+        return True
+    for site in sites:
+        if not site:
+            continue
+        site_key = re.sub(r"[^a-z0-9]", "", fold(site.split(".")[0] if "." in site and " " not in site else site))
+        host_key = re.sub(r"[^a-z0-9]", "", fold(site.removeprefix("www.").split(".")[0])) if "." in site else ""
+        for k in (site_key, host_key):
+            if k and (key == k or key in ("bao" + k, "baodientu" + k, k + "online")):
+                return True
+    return bool(re.match(r"^(?:ban biên tập|tòa soạn|toà soạn|admin|editor)$", name.strip(), re.IGNORECASE))
+
+
+def _author(soup: BeautifulSoup, ld: dict[str, Any], r_author: str | None, *sites: str | None) -> str | None:
+    """The writer: JSON-LD person, the site rule, the byline on the page, then <meta>s;
+    an organisation or the site's own name is never taken for the writer."""
+    og_author = _meta(soup, "article:author")
+    candidates = (ld.get("author"), r_author, lambda: find_byline(soup.body or soup),
+                  None if _looks_like_url(og_author) else og_author,
+                  lambda: _meta(soup, "author", "dc.creator"))
+    for cand in candidates:
+        value = cand() if callable(cand) else cand
+        value = _clean_line(value)
+        if value and not _is_site_name(value, *sites):
+            return value
+    return None
+
+
+def _metadata(soup: BeautifulSoup, url: str | None) -> dict[str, Any]:
+    """Every metadata field, in the order of trust the module doc gives."""
+    ld = _jsonld(soup)
+    page_url = _page_url(soup, ld, url)
+    rule = rule_for_host(_host(url)) or rule_for_host(_host(page_url))
+    misses: list[str] = []
+    r = _rule_values(soup.body or soup, rule, misses)
+    site_name = _meta(soup, "og:site_name") or ld.get("publisher")
+    return {
+        "ld": ld, "rule": rule, "misses": misses, "page_url": page_url, "site_name": site_name,
+        "title": _title(soup, ld, r.get("title")),
+        "description": ld.get("description") or r.get("description")
+        or _meta(soup, "og:description", "description", "twitter:description"),
+        "author": _author(soup, ld, r.get("author"), site_name, ld.get("publisher"), _host(page_url),
+                          _host(url), rule.name if rule else None),
+        "published": _date(soup, ld, r.get("date")),
+        "category": ld.get("category") or r.get("category") or _meta(soup, "article:section"),
+    }
+
+
+def _linked_headlines(root: Tag) -> int:
+    """How many headings are links (teasers of other stories)."""
+    return sum(1 for h in root.find_all(["h2", "h3", "h4"]) if h.find("a", href=True) or h.find_parent("a"))
+
+
+def _listing_reason(soup: BeautifulSoup, meta: dict[str, Any], container: Tag) -> str | None:
+    """Why this page is a section or listing page rather than an article, or None.
+
+    Evidence: no article JSON-LD, and either an ``og:type`` other than article with
+    five or more linked headlines on the page, or four or more linked headlines left
+    in the chosen text block after boilerplate removal (a teaser list), or a chosen
+    block that is one of four or more teaser cards (``<article>`` with a linked heading).
+    """
+    if meta["ld"]:
+        return None
+    og_type = (_meta(soup, "og:type") or "").lower()
+    if og_type == "article":
+        return None
+    in_block = _linked_headlines(container)
+    on_page = _linked_headlines(soup.body or soup)
+    cards = 0
+    if container.name == "article" and _linked_headlines(container):
+        cards = sum(1 for a in (soup.body or soup).find_all("article") if _linked_headlines(a))
+    if (og_type and on_page >= 5) or in_block >= 4 or cards >= 4:
+        return (f"a section or listing page, not an article (og:type {og_type or 'missing'}, "
+                f"{on_page} linked headlines)")
+    return None
+
+
+def _body(soup: BeautifulSoup, meta: dict[str, Any]) -> str:
+    """The article text, one paragraph a line; raises ExtractError for none or a listing."""
+    rule = meta["rule"]
     container, from_rule = _container(soup, rule)
+    if rule is not None and rule.body and not from_rule:
+        meta["misses"].append("body")
     if container is None:
         raise ExtractError("no article text found (no paragraph-like block on the page)")
     if from_rule and rule is not None:
@@ -572,34 +780,58 @@ def extract_article(content: bytes | str, *, url: str | None = None,
             except ValueError:
                 continue
     _remove_boilerplate(container, keep=container)
-    lines = _paragraphs(container)
-    body = clean_text("\n".join(lines))
+    reason = _listing_reason(soup, meta, container)
+    if reason:
+        raise ExtractError(reason)
+    body = clean_text("\n".join(_paragraphs(container)))
     if not body:
         raise ExtractError("no article text found (the article block is empty)")
+    return body
 
-    description = _clean_line(description)
-    title = _clean_line(title) or _clean_line(body.split("\n", 1)[0][:200])
-    assert title is not None
+
+def _with_lead(body: str, description: str | None, title: str) -> str:
+    """The body with the lead (sapo) first: it sits outside the container on most sites."""
     if description and description != title:
         first = body.split("\n", 1)[0]
-        # The lead (sapo) sits outside the body container on most sites; the body is
-        # the whole article, so put it first unless the container already has it.
         if description not in body[: len(description) + 200] and first not in description:
-            body = description + "\n" + body
-    outlet = rule.name if rule else (_outlet(_host(page_url)) or _clean_line(site_name))
+            return description + "\n" + body
+    return body
+
+
+def extract_article(content: bytes | str, *, url: str | None = None,
+                    content_type: str | None = None) -> Article:
+    """Extract one article from a page; raises :class:`ExtractError` if there is none.
+
+    ``url`` is where the page came from (used for relative links and to pick the site
+    rule); ``content_type`` is the HTTP header value, if any (used for the charset).
+    The returned article's ``source`` is ``url``; callers reading files set their own.
+    ``extra["rule_misses"]`` lists the site rule's fields whose selectors matched
+    nothing on this page (a sign the site changed its markup).
+    """
+    text, encoding = _decode(content, content_type)
+    soup = _parse(text)
+    meta = _metadata(soup, url)
+    body = _body(soup, meta)
+    description = _clean_line(meta["description"])
+    title = _clean_line(meta["title"]) or _clean_line(body.split("\n", 1)[0][:200])
+    assert title is not None
+    body = _with_lead(body, description, title)
+    rule, site_name, page_url = meta["rule"], meta["site_name"], meta["page_url"]
     extra: dict[str, Any] = {"encoding": encoding}
     if site_name:
         extra["site_name"] = _clean_line(site_name)
     if rule:
         extra["site_rule"] = rule.name
+        if meta["misses"]:
+            extra["rule_misses"] = list(meta["misses"])
     return Article(
         title=title,
         body=body,
         url=page_url or None,
-        author=_clean_line(author),
-        outlet=outlet,
-        category=_clean_line(category),
-        published=published,
+        author=meta["author"],
+        outlet=rule.name if rule else (_outlet(_host(page_url)) or _clean_line(site_name)),
+        category=_clean_line(meta["category"]),
+        published=meta["published"],
         description=description,
         source=url,
         extra=extra,

@@ -124,13 +124,19 @@ def clean_text(text: str) -> str:
     """Normalise article text and tidy its layout: entities decoded, one paragraph a line.
 
     Used by the readers. HTML entities (``&quot;``, ``&#7897;``) are decoded first, since
-    VNTC and scraped pages carry them; then :func:`normalize`; then every line is
-    stripped and empty lines dropped.
+    VNTC and scraped pages carry them, until none is left (metadata escaped twice,
+    ``Chi&amp;#7871;n``, is common in CMS exports); then :func:`normalize`; then every
+    line is stripped and empty lines dropped.
     """
     if not text:
         return ""
-    if "&" in text:
-        text = html.unescape(text)
+    for _ in range(3):  # "&amp;amp;#7871;" is the worst seen; a literal "&amp;" stays after 1
+        if "&" not in text:
+            break
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
     text = normalize(text)
     lines = (line.strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
