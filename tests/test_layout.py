@@ -67,3 +67,21 @@ def test_index_pickled_under_old_module_names_opens(tmp_path):
     out = subprocess.run([sys.executable, "-c", read], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout.strip()) == 1
+
+
+def test_generation_records_its_versions_and_a_stale_one_asks_for_rebuild(fresh_config, monkeypatch):
+    from indexer import index_articles, read_paths
+    from indexer.backends.whoosh import store
+    from indexer.text import analysis
+
+    seed = ROOT / "tests/data/readers/seed-congluan.txt"
+    first = index_articles(fresh_config, read_paths([seed]))
+    live = fresh_config.path("index")
+    assert store.stored_versions(live) == store.current_versions()
+    assert not any("--rebuild" in n for n in first.notes)
+    monkeypatch.setattr(analysis, "ANALYSIS_VERSION", analysis.ANALYSIS_VERSION + 1)
+    again = index_articles(fresh_config, read_paths([seed]))
+    assert any("analysis version" in n and "--rebuild" in n for n in again.notes), again.notes
+    rebuilt = index_articles(fresh_config, read_paths([seed]), rebuild=True)
+    assert store.stored_versions(live)["analysis"] == analysis.ANALYSIS_VERSION
+    assert not any("--rebuild" in n for n in rebuilt.notes)

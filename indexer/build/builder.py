@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from indexer.text.analysis import _PIECE, _SYLLABLE, content_hash, segment_words
+from indexer.text.analysis import content_hash, syllable_streams, word_spans, word_tokens
 from indexer.config import Config
 from indexer.ingest.documents import Article, ReadFailure
 from indexer.text.normalize import fold, normalize
@@ -125,73 +125,21 @@ def _segment(job: tuple, pairs: bool = False) -> tuple[dict, tuple | None]:
         tw, bw = spans
         new_spans = None
     else:
-        tw, bw = _word_spans(title), _word_spans(body)
+        tw, bw = word_spans(title), word_spans(body)
         new_spans = (tw, bw)
-    tx, tf = _syllable_streams(title)
-    bx, bf = _syllable_streams(body)
+    tx, tf = syllable_streams(title)
+    bx, bf = syllable_streams(body)
     streams = {
         "title_f": tf,
         "title_x": tx,
         "body_f": bf,
         "body_x": bx,
-        "words": _words(tx, tw) + _words(bx, bw),
+        "words": word_tokens(tx, tw) + word_tokens(bx, bw),
     }
     if pairs:  # index.phrase_pairs: the index's schema has title_b / body_b
         streams["title_b"] = bigrams(tf)
         streams["body_b"] = bigrams(bf)
     return streams, new_spans
-
-
-def _syllable_streams(text: str) -> tuple[list[str], list[str]]:
-    """(exact, fold) syllables of a normalised text, as ``analysis.syllables`` gives them."""
-    found = _SYLLABLE.findall(text)
-    if not found:
-        return found, []
-    # One lower() over the syllables joined by spaces is each syllable's lower(): only
-    # final sigma depends on context, and a space ends a word as the string end does.
-    joined = " ".join(found).lower()
-    exact = joined.split(" ")
-    if len(exact) != len(found):  # lower() never makes a space; be safe anyway
-        exact = [s.lower() for s in found]
-        joined = " ".join(exact)
-    folded = fold(joined).split(" ")
-    if len(folded) != len(exact):  # folding never adds spaces; be safe anyway
-        folded = [fold(s) for s in exact]
-    return exact, folded
-
-
-def _words(exact: list[str], spans) -> list[tuple[str, int]]:
-    n = len(exact)
-    return [("_".join(exact[f:f + c]), f) for f, c in spans if c >= 2 and f + c <= n]
-
-
-def _word_spans(text: str) -> list[tuple[int, int]]:
-    """Pyvi's multi-syllable words as (first syllable, count): ``analyze(text).words``."""
-    pieces = _PIECE.findall(text)
-    syl_of_piece = []
-    n = 0
-    for piece in pieces:
-        if piece[0].isalnum():
-            syl_of_piece.append(n)
-            n += 1
-        else:
-            syl_of_piece.append(-1)
-    if n < 2:
-        return []
-    joins = segment_words(pieces)
-    words = []
-    run_start = None
-    run_len = 0
-    for i, joined in enumerate(joins + [False]):
-        if i < len(joins) and joined:
-            run_len += 1
-            continue
-        if run_start is not None and run_len >= 2:
-            words.append((syl_of_piece[run_start], run_len))
-        if i < len(joins):
-            run_start = i if syl_of_piece[i] >= 0 else None
-            run_len = 1
-    return words
 
 
 def _stored_fields(key: str, h: str, a: Article) -> dict:
@@ -270,6 +218,9 @@ def index_articles(
                     "index.phrase_pairs is " + ("on" if config.index.phrase_pairs else "off")
                     + " but this index was built " + ("without" if config.index.phrase_pairs else "with")
                     + " syllable pairs; it takes effect with `vnsearch index --rebuild`")
+            stale = store.version_mismatch(live)
+            if stale:
+                summary.notes.append(stale)
         target = folder if folder is not None else store.resolve(live)
         # A rebuild starts a fresh manifest in its new generation.
         old_files = {} if folder is not None else manifest_mod.load(target)

@@ -33,6 +33,9 @@ __all__ = [
     "syllables",
     "segment_words",
     "content_hash",
+    "syllable_streams",
+    "word_spans",
+    "word_tokens",
 ]
 
 # Bump when the token streams for a given normalised text change: the token cache is
@@ -176,3 +179,58 @@ def analyze(text: str, *, normalized: bool = False, segment: bool = True,
 def query_needs_segmenting(text: str) -> bool:
     """Pyvi only helps when the user typed diacritics."""
     return has_diacritics(text)
+
+
+def syllable_streams(text: str) -> tuple[list[str], list[str]]:
+    """(exact, fold) syllables of a normalised text, as :func:`syllables` gives them, without
+    per-syllable objects (the builder's hot path; a test checks both agree)."""
+    found = _SYLLABLE.findall(text)
+    if not found:
+        return found, []
+    # One lower() over the syllables joined by spaces is each syllable's lower(): only
+    # final sigma depends on context, and a space ends a word as the string end does.
+    joined = " ".join(found).lower()
+    exact = joined.split(" ")
+    if len(exact) != len(found):  # lower() never makes a space; be safe anyway
+        exact = [s.lower() for s in found]
+        joined = " ".join(exact)
+    folded = fold(joined).split(" ")
+    if len(folded) != len(exact):  # folding never adds spaces; be safe anyway
+        folded = [fold(s) for s in exact]
+    return exact, folded
+
+
+def word_tokens(exact: list[str], spans: list[tuple[int, int]]) -> list[tuple[str, int]]:
+    """The ``words`` stream: each multi-syllable word of ``spans`` joined by "_", at its
+    first syllable's position."""
+    n = len(exact)
+    return [("_".join(exact[f:f + c]), f) for f, c in spans if c >= 2 and f + c <= n]
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Pyvi's multi-syllable words as (first syllable, count): ``analyze(text).words``."""
+    pieces = _PIECE.findall(text)
+    syl_of_piece = []
+    n = 0
+    for piece in pieces:
+        if piece[0].isalnum():
+            syl_of_piece.append(n)
+            n += 1
+        else:
+            syl_of_piece.append(-1)
+    if n < 2:
+        return []
+    joins = segment_words(pieces)
+    words = []
+    run_start = None
+    run_len = 0
+    for i, joined in enumerate(joins + [False]):
+        if i < len(joins) and joined:
+            run_len += 1
+            continue
+        if run_start is not None and run_len >= 2:
+            words.append((syl_of_piece[run_start], run_len))
+        if i < len(joins):
+            run_start = i if syl_of_piece[i] >= 0 else None
+            run_len = 1
+    return words

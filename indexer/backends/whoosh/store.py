@@ -10,6 +10,7 @@ the live generation with Whoosh's own atomic commits.
 from __future__ import annotations
 
 import errno
+import json
 import fcntl
 import os
 import shutil
@@ -33,7 +34,6 @@ __all__ = [
     "new_generation",
     "activate",
     "open_index",
-    "create_empty",
 ]
 
 INDEX_NAME = "MAIN"
@@ -119,7 +119,47 @@ def new_generation(live: Path, phrase_pairs: bool = False):
     folder.mkdir()
     (folder / "BUILDING").write_text(str(os.getpid()))
     ix = whoosh_index.create_in(str(folder), build_schema(phrase_pairs), indexname=INDEX_NAME)
+    _write_versions(folder)
     return folder, ix
+
+
+VERSIONS_NAME = "vnsearch-versions.json"
+
+
+def current_versions() -> dict[str, int]:
+    """The schema and analysis versions this code writes."""
+    from indexer.backends.whoosh.schema import SCHEMA_VERSION
+    from indexer.text.analysis import ANALYSIS_VERSION
+
+    return {"schema": SCHEMA_VERSION, "analysis": ANALYSIS_VERSION}
+
+
+def _write_versions(folder: Path) -> None:
+    (folder / VERSIONS_NAME).write_text(json.dumps(current_versions()) + "\n", encoding="utf-8")
+
+
+def stored_versions(live: Path) -> dict[str, int | None]:
+    """The schema and analysis versions the live generation was built with (None where
+    it does not say: generations built before versions were stored)."""
+    try:
+        data = json.loads((resolve(live) / VERSIONS_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    return {name: data.get(name) if isinstance(data.get(name), int) else None for name in current_versions()}
+
+
+def version_mismatch(live: Path) -> str | None:
+    """A sentence telling the user to rebuild when the live generation was built with
+    another schema or analysis version than this code's, else None."""
+    have, want = stored_versions(live), current_versions()
+    stale = [f"{name} version {have[name] if have[name] is not None else 'unknown'} (now {want[name]})"
+             for name in want if have[name] != want[name]]
+    if not stale:
+        return None
+    return ("this index was built with " + ", ".join(stale)
+            + "; new articles are indexed the new way but old ones are not: run `vnsearch index PATH --rebuild`")
 
 
 def activate(live: Path, folder: Path, keep: int = 1) -> None:
@@ -142,13 +182,6 @@ def activate(live: Path, folder: Path, keep: int = 1) -> None:
     os.replace(tmp, live)
     _fsync_dir(live.parent)
     _collect(live, keep_also=previous if keep else None)
-
-
-def create_empty(live: Path, phrase_pairs: bool = False):
-    """Make ``live`` an empty index (first incremental run) and open it."""
-    folder, ix = new_generation(live, phrase_pairs)
-    activate(live, folder)
-    return ix
 
 
 def _collect(live: Path, keep_also: Path | None) -> None:
