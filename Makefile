@@ -18,8 +18,9 @@ install: $(STAMP)
 index: install
 	$(BIN)/vnsearch index --if-stale
 
+# make run PORT=8080 HOST=0.0.0.0: listen elsewhere than config.toml's [server] host/port.
 run: index
-	$(BIN)/vnsearch serve
+	$(BIN)/vnsearch serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

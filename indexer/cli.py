@@ -18,8 +18,19 @@ from indexer.config import Config, ConfigError, load_config
 __all__ = ["main"]
 
 
+_PATH_OPTIONS = ("paths.index", "paths.cache", "paths.raw", "paths.corpus")
+
+
 def _config(ctx: click.Context, **overrides) -> Config:
+    """config.toml with the command line's options over it.
+
+    Paths typed on the command line are relative to the working folder (as a user
+    expects), not to the config file's folder, so they are made absolute here.
+    """
     cfg: Config = ctx.obj
+    for key in _PATH_OPTIONS:
+        if overrides.get(key) is not None:
+            overrides[key] = str(Path(overrides[key]).expanduser().absolute())
     try:
         return cfg.with_overrides(**overrides)
     except ConfigError as exc:
@@ -109,15 +120,11 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
     click.echo(f"{summary.line()} -> {live}")
     for note in summary.notes:
         click.echo(f"note: {note}", err=True)
-    if summary.skipped_reasons:
-        click.echo("skipped: " + ", ".join(f"{n} {r}" for r, n in summary.skipped_reasons.items()))
-    if summary.failures:
-        click.echo(f"{len(summary.failures)} failed:", err=True)
-        for line in summary.failures[:20]:
-            click.echo(f"  {line}", err=True)
-        if len(summary.failures) > 20:
-            click.echo(f"  … and {len(summary.failures) - 20} more", err=True)
-    if summary.failed and not (summary.indexed or summary.updated or summary.unchanged):
+    if summary.skipped_reasons:  # each one was named above the progress bar
+        click.echo("skipped: " + ", ".join(f"{n} {r}" for r, n in summary.skipped_reasons.items())
+                   + " (each named above)")
+    if summary.failed:  # each failure was printed, with its whole reason, as it happened
+        click.echo(f"failed: {summary.failed} (each named above); exit status 1", err=True)
         sys.exit(1)
 
 
@@ -138,7 +145,7 @@ def search(ctx, query, index_dir, limit, page, outlet, category, date_from, date
     """Search the index and print the hits."""
     from indexer.backends.whoosh import store
     from indexer.search.highlight import ELLIPSIS  # noqa: F401  (documented snippet marker)
-    from indexer.search.engine import BadRequest, SearchEngine, SearchRequest, result_to_api
+    from indexer.search.engine import BadRequest, SearchEngine, SearchRequest
 
     cfg = _config(ctx, **{"paths.index": index_dir})
     per_page = limit or cfg.search.per_page
@@ -161,14 +168,15 @@ def search(ctx, query, index_dir, limit, page, outlet, category, date_from, date
         return
     if explain and result.explain:
         click.echo(json.dumps(result.explain, ensure_ascii=False, indent=2))
-    note = " (no article has every word; showing those with most of them)" if result.relaxed else ""
-    click.echo(f"{result.total} results in {result.took_ms:.1f} ms{note}")
+    click.echo(f"{result.total} results in {result.took_ms:.1f} ms{_relaxed_note(result)}")
     for n, hit in enumerate(result.hits, start=(page - 1) * per_page + 1):
         meta = " · ".join(x for x in (hit.outlet, hit.date, hit.category) if x)
         click.echo(f"\n{n}. {hit.title}  [{hit.score}]")
         if meta:
             click.echo(f"   {meta}")
-        click.echo(f"   {hit.url or hit.id}")
+        where = hit.url or (hit.id[len("file:"):] if hit.id.startswith("file:") else None)
+        if where:  # a dataset's internal id means nothing to a reader: no line then
+            click.echo(f"   {where}")
         click.echo("   " + _terminal_snippet(hit.snippet))
     if result.suggestion:
         click.echo(f"\nDid you mean: {result.suggestion}")
@@ -176,6 +184,15 @@ def search(ctx, query, index_dir, limit, page, outlet, category, date_from, date
         click.echo("No article contains: " + ", ".join(result.drop_suggestions) + " (try without them)")
     for line in result.notes:
         click.echo(f"note: {line}", err=True)
+
+
+def _relaxed_note(result) -> str:
+    """Why the hits lack some words, naming them."""
+    if not result.relaxed:
+        return ""
+    if result.drop_suggestions:
+        return f" (no article contains: {', '.join(result.drop_suggestions)}; showing articles with the other words)"
+    return " (no article has all the words together; showing those with most of them)"
 
 
 def _terminal_snippet(html_snippet: str) -> str:
@@ -197,16 +214,23 @@ def _terminal_snippet(html_snippet: str) -> str:
 def serve(ctx, index_dir, host, port, workers, threads):
     """Serve the web app and the JSON API with gunicorn."""
     from indexer.backends.whoosh import store
-    from indexer.serve import run_server
+    from indexer.serve import ServeError, check_address, run_server
 
     cfg = _config(ctx, **{"paths.index": index_dir, "server.host": host, "server.port": port,
                           "server.workers": workers, "server.threads": threads})
     live = cfg.path("index")
     try:
+        check_address(cfg.server.host, cfg.server.port)  # before anything says "serving"
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
         store.open_index(live).close()
     except store.IndexMissingError as exc:
         click.echo(f"warning: {exc}\nServing anyway: pages answer 503 until the index exists.", err=True)
-    run_server(cfg)
+    try:
+        run_server(cfg)
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()

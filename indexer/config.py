@@ -78,14 +78,25 @@ class Config:
     search: SearchConfig = field(default_factory=SearchConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
-    # Folder relative paths are resolved against (the config file's folder).
-    base_dir: str = str(PROJECT_ROOT)
+    # Folder relative paths are resolved against: the config file's folder, else the
+    # working folder (never the installed package's folder).
+    base_dir: str = field(default_factory=lambda: str(Path.cwd()))
 
     def path(self, name: str) -> Path:
-        """An absolute path for a ``[paths]`` setting or a path-valued setting."""
+        """An absolute path for a ``[paths]`` setting or a path-valued setting.
+
+        A relative data file shipped with the package (``indexer/data/...``) that is not
+        under ``base_dir`` is taken from the installed package, so an installed tool run
+        from any folder still finds its synonyms.
+        """
         value = getattr(self.paths, name) if hasattr(self.paths, name) else name
         p = Path(value).expanduser()
-        return p if p.is_absolute() else Path(self.base_dir) / p
+        if p.is_absolute():
+            return p
+        here = Path(self.base_dir) / p
+        if not hasattr(self.paths, name) and not here.exists() and (PROJECT_ROOT / p).exists():
+            return PROJECT_ROOT / p
+        return here
 
     def with_overrides(self, **dotted: Any) -> "Config":
         """Copy with settings replaced, e.g. ``with_overrides(**{"paths.index": "x"})``.
@@ -133,7 +144,11 @@ def _coerce(key: str, default: Any, value: Any) -> Any:
 
 
 def default_config_path() -> Path | None:
-    """``$VNSEARCH_CONFIG``, else ./config.toml, else the repository's config.toml."""
+    """``$VNSEARCH_CONFIG``, else ./config.toml, else the checkout's config.toml.
+
+    An installed package has no config.toml beside it (only a source checkout has), so an
+    installed tool without ./config.toml uses the defaults, relative to the working folder.
+    """
     env = os.environ.get("VNSEARCH_CONFIG")
     if env:
         return Path(env)

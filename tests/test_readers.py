@@ -282,7 +282,7 @@ def _bad_file(tmp_path: Path, name: str, data: bytes) -> Path:
         ("blank.txt", b" \n\r\n ", "empty file"),
         ("empty.jsonl", b"\n\n", "empty file"),
         ("empty.json", b"", "empty file"),
-        ("invalid.json", b'{"id": "x", "title": "a",\n "body": }', "invalid JSON on line 2"),
+        ("invalid.json", b'{"id": "x", "title": "a",\n "body": }', "invalid JSON: expecting value at line 2"),
         ("notgzip.jsonl.gz", b'{"id": 1}\n', "not a gzip file"),
         ("garbage.jsonl", b"\x89PNG\r\n\x1a\n" * 20, "not a JSON Lines file"),
         ("report.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),

@@ -46,7 +46,8 @@ __all__ = ["BuildSummary", "FileInput", "index_articles", "article_key", "Progre
 COMMIT_EVERY = 10_000
 
 # progress(event, info): event is "start" (info: total or None), "doc" (info: outcome),
-# "failure" (info: ReadFailure), "pruned", "end" (info: BuildSummary).
+# "failure" (info: ReadFailure), "skip" (info: "<source>: <reason>", e.g. a duplicate naming
+# the article it repeats), "pruned", "end" (info: BuildSummary).
 ProgressFn = Callable[[str, object], None]
 
 
@@ -64,6 +65,7 @@ class BuildSummary:
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
     skipped_reasons: dict[str, int] = field(default_factory=dict)
+    skips: list[str] = field(default_factory=list)  # "<source>: <reason>" for each skipped article
     index_path: str = ""
     notes: list[str] = field(default_factory=list)  # for the operator, e.g. "rebuild to ..."
 
@@ -555,12 +557,12 @@ class _Planner:
                 rec.ok = False
             return None
         if not (article.title or article.body):
-            _skip(summary, notify, "empty article")
+            _skip(summary, notify, "empty article", f"{_where(item)}: no title and no text")
             if rec is not None:
                 rec.articles.append([manifest_mod.EMPTY, None, None])
             return None
         if key in seen_keys:
-            _skip(summary, notify, "same id twice in this run")
+            _skip(summary, notify, "same id twice in this run", f"{_where(item)}: id {key} already read in this run")
             if rec is not None:
                 rec.articles.append([manifest_mod.TWICE, key, None])
             return None
@@ -575,7 +577,7 @@ class _Planner:
             return None
         owner = self.run_hashes.get(h) or self.hash_key.get(h)
         if owner is not None and owner != key:
-            _skip(summary, notify, "duplicate text")
+            _skip(summary, notify, "duplicate text", f"{_where(item)}: same text as {_named(owner)}")
             if rec is not None:
                 rec.articles.append([manifest_mod.DUPLICATE, key, h])
             return None
@@ -600,7 +602,7 @@ class _Planner:
             st = None
         if st is not None and name not in self.touched:
             entry = self.old_files.get(name)
-            if entry is not None and self._replay(entry, st):
+            if entry is not None and self._replay(entry, st, name):
                 self.touched.add(name)
                 return
         rec = _Record()
@@ -623,7 +625,7 @@ class _Planner:
         self.files[name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "read_ns": looked_ns,
                             "articles": rec.articles}
 
-    def _replay(self, entry: dict, st) -> bool:
+    def _replay(self, entry: dict, st, name: str = "?") -> bool:
         """Count an unchanged file's articles as they were counted when it was read;
         False (nothing counted) when the entry does not apply, so the file is read."""
         try:
@@ -660,11 +662,12 @@ class _Planner:
                 notify("doc", "unchanged")
             elif outcome == manifest_mod.DUPLICATE:
                 seen.add(key)
-                _skip(summary, notify, "duplicate text")
+                owner = self.run_hashes.get(_h) or self.hash_key.get(_h) or "?"
+                _skip(summary, notify, "duplicate text", f"{name}: same text as {_named(owner)}")
             elif outcome == manifest_mod.TWICE:
-                _skip(summary, notify, "same id twice in this run")
+                _skip(summary, notify, "same id twice in this run", f"{name}: id {key} already read in this run")
             else:
-                _skip(summary, notify, "empty article")
+                _skip(summary, notify, "empty article", f"{name}: no title and no text")
         return True
 
     def save_manifest(self, folder: Path) -> None:
@@ -676,7 +679,19 @@ class _Planner:
             manifest_mod.save(folder, files)
 
 
-def _skip(summary: BuildSummary, notify: ProgressFn, reason: str) -> None:
+def _where(article: Article) -> str:
+    return str(article.source or article.url or article.id or "?")
+
+
+def _named(key: str) -> str:
+    """An article key as a user recognises it: a file path without the ``file:`` tag."""
+    return key[len("file:"):] if key.startswith("file:") else key
+
+
+def _skip(summary: BuildSummary, notify: ProgressFn, reason: str, detail: str | None = None) -> None:
     summary.skipped += 1
     summary.skipped_reasons[reason] = summary.skipped_reasons.get(reason, 0) + 1
+    if detail is not None:
+        summary.skips.append(detail)
+        notify("skip", detail)
     notify("doc", "skipped")

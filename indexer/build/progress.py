@@ -11,7 +11,8 @@ __all__ = ["BuildProgress"]
 
 
 class BuildProgress:
-    """A :data:`indexer.build.builder.ProgressFn` that draws a tqdm bar and collects failures."""
+    """A :data:`indexer.build.builder.ProgressFn` that draws a tqdm bar; failures and skipped
+    articles are written above it as they happen (one line each, the bar redrawn below)."""
 
     def __init__(self, enabled: bool = True, label: str = "indexing", echo: Callable[[str], None] | None = None):
         self.enabled = enabled
@@ -28,8 +29,14 @@ class BuildProgress:
         elif event == "failure":
             if self.bar is not None:
                 self.bar.update(1)
-                self.bar.write(f"skipped: {info}", file=sys.stderr)
-            else:
-                self.echo(f"skipped: {info}")
+            self._line(f"failed: {info}")
+        elif event == "skip":
+            self._line(f"skipped: {info}")
         elif event == "end" and self.bar is not None:
             self.bar.close()
+
+    def _line(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.write(text, file=sys.stderr)
+        else:
+            self.echo(text)

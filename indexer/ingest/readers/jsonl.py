@@ -150,7 +150,7 @@ def read_jsonl_file(path: Path) -> Iterator[Article | ReadFailure]:
                     try:
                         rec = json.loads(text)
                     except json.JSONDecodeError as exc:
-                        failure = ReadFailure(where, f"invalid JSON: {exc.msg} (column {exc.colno})")
+                        failure = ReadFailure(where, "invalid JSON: " + json_error(exc, with_line=False))
                     except RecursionError:  # [[[[… thousands deep: costs this line, not the file
                         failure = ReadFailure(where, "invalid JSON: nested too deeply")
                     else:
@@ -181,6 +181,14 @@ def read_jsonl_file(path: Path) -> Iterator[Article | ReadFailure]:
         yield from pending
         if seen == 0:
             yield ReadFailure(source, "empty file (no records)")
+
+
+def json_error(exc: json.JSONDecodeError, with_line: bool) -> str:
+    """The whole of a JSON error: json's messages ("Unterminated string starting at")
+    expect their position after them, so it is put there rather than cut off."""
+    at = f"line {exc.lineno}, column {exc.colno}" if with_line else f"column {exc.colno}"
+    msg = exc.msg[0].lower() + exc.msg[1:]
+    return f"{msg} {at}" if msg.endswith(" at") else f"{msg} at {at}"
 
 
 def _gzip_reason(exc: BaseException, line_no: int) -> str:
@@ -218,7 +226,7 @@ def read_json_file(path: Path) -> Iterator[Article | ReadFailure]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        yield ReadFailure(source, f"invalid JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}")
+        yield ReadFailure(source, "invalid JSON: " + json_error(exc, with_line=True))
         return
     except RecursionError:
         yield ReadFailure(source, "invalid JSON: nested too deeply")
