@@ -34,7 +34,6 @@ import argparse
 import gzip
 import json
 import math
-import os
 import random
 import re
 import sqlite3
@@ -42,7 +41,7 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

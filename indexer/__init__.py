@@ -53,7 +53,36 @@ _PUBLIC: dict[str, str] = {
     "FetchError": "indexer.fetch.client",
 }
 
-__all__ = sorted(_PUBLIC)
+__all__ = [
+    "Article",
+    "BadRequest",
+    "BuildSummary",
+    "Config",
+    "ConfigError",
+    "Document",
+    "ExtractError",
+    "FetchError",
+    "FetchSummary",
+    "FileInput",
+    "Hit",
+    "IndexLockedError",
+    "IndexMissingError",
+    "ReadFailure",
+    "SearchEngine",
+    "SearchRequest",
+    "SearchResult",
+    "fetch",
+    "fetch_and_index",
+    "fold",
+    "index_articles",
+    "index_exists",
+    "iter_files",
+    "load_config",
+    "normalize",
+    "read_paths",
+    "result_to_api",
+    "run_fetch",
+]
 
 
 def __getattr__(name: str) -> Any:

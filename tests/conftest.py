@@ -7,6 +7,7 @@ make_articles.py) and the client's example article; nothing here is invented.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -49,10 +50,8 @@ sources = [{listed}]
     return path
 
 
-def live_key_counts(live: Path) -> "Counter[str]":
+def live_key_counts(live: Path) -> Counter[str]:
     """How many live documents of the index at ``live`` carry each key."""
-    from collections import Counter
-
     from whoosh import index as whoosh_index
 
     from indexer.backends.whoosh import store

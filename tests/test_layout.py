@@ -85,3 +85,7 @@ def test_generation_records_its_versions_and_a_stale_one_asks_for_rebuild(fresh_
     rebuilt = index_articles(fresh_config, read_paths([seed]), rebuild=True)
     assert store.stored_versions(live)["analysis"] == analysis.ANALYSIS_VERSION
     assert not any("--rebuild" in n for n in rebuilt.notes)
+
+
+def test_all_lists_every_public_name():
+    assert sorted(indexer.__all__) == sorted(indexer._PUBLIC)

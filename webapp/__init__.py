@@ -6,7 +6,8 @@ writes to the index and exposes no admin action.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from flask import Flask
 

@@ -26,12 +26,12 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from indexer.text.analysis import content_hash, syllable_streams, word_spans, word_tokens
 from indexer.config import Config
 from indexer.ingest.documents import Article, ReadFailure
-from indexer.text.normalize import fold, normalize
+from indexer.text.normalize import normalize
 from indexer.backends.whoosh import store
 from indexer.backends.whoosh.schema import bigrams
 from indexer.build.tokencache import TokenCache

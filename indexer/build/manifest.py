@@ -32,7 +32,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["FileInput", "FingerprintError", "MANIFEST_NAME", "RACY_NS", "fingerprint", "known_counts", "load", "save"]
 

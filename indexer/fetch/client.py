@@ -66,7 +66,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=_dt.timezone.utc)
+        when = when.replace(tzinfo=_dt.UTC)
     now_ts = time.time() if now is None else now
     return max(0.0, when.timestamp() - now_ts)
 
@@ -193,7 +193,7 @@ class PoliteClient:
 
     def _stream(self, url: str, headers: dict[str, str], limit: int) -> HttpResult:
         started = self._clock()
-        fetched_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        fetched_at = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         with self.client.stream("GET", url, headers=headers) as response:
             hdrs = {k.lower(): v for k, v in response.headers.items()}
             declared = hdrs.get("content-length", "")

@@ -887,7 +887,7 @@ class SearchEngine:
         out: dict[str, Any] = {"documents": reader.doc_count()}
         for name in ("outlet", "category", "month"):
             counts: dict[str, int] = {}
-            for term, info in reader.iter_field(name):
+            for term, _info in reader.iter_field(name):
                 term = term.decode("utf-8") if isinstance(term, bytes) else term
                 n = sum(1 for _ in s.postings(name, term).all_ids())
                 if n:

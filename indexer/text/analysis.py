@@ -21,7 +21,7 @@ import re
 import string
 import threading
 from dataclasses import dataclass, field
-from typing import Iterator
+from collections.abc import Iterator
 
 from indexer.text.normalize import fold, has_diacritics, normalize
 

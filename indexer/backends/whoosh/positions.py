@@ -21,7 +21,7 @@ import sys
 from array import array
 from itertools import accumulate, chain
 from operator import sub
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from whoosh.formats import Positions
 

@@ -27,7 +27,8 @@ from array import array
 from collections import OrderedDict
 from itertools import accumulate
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import NamedTuple
+from collections.abc import Callable, Iterable, Iterator
 
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
@@ -135,13 +136,13 @@ def _read_postings(m) -> tuple[list[int], list[float], "_BlockMap | None"]:
         ids, weights, maxids, starts = internals.read_leaf_blocks(leaf)
         return ids, weights, _BlockMap(maxids, starts)
     internals.PATHS["postings.slow"] += 1
-    ids: list[int] = []
-    weights: list[float] = []
+    slow_ids: list[int] = []
+    slow_weights: list[float] = []
     while m.is_active():
-        ids.append(m.id())
-        weights.append(m.weight())
+        slow_ids.append(m.id())
+        slow_weights.append(m.weight())
         m.next()
-    return ids, weights, None
+    return slow_ids, slow_weights, None
 
 
 class _Block(NamedTuple):
@@ -183,7 +184,7 @@ class SharedState:
         self.lock = threading.Lock()
         self.terms: "OrderedDict[tuple[str, str], TermData]" = OrderedDict()
         self.ranges: "OrderedDict[tuple, int]" = OrderedDict()
-        self.blocks: "OrderedDict[tuple, tuple]" = OrderedDict()
+        self.blocks: "OrderedDict[tuple, _Block]" = OrderedDict()
         self.block_bytes = 0
         self.values: dict[str, list[int]] = {}
         self.dates: tuple[list[str], list[int]] | None = None
@@ -417,7 +418,7 @@ class DocSets:
             for word in q.words:
                 out &= self.term(q.fieldname, word)
             pairs = _BIGRAM_FIELDS.get(q.fieldname)
-            if pairs in self.searcher.schema and len(q.words) >= 2:
+            if pairs is not None and pairs in self.searcher.schema and len(q.words) >= 2:
                 # Adjacent pairs are terms of their own: a two-word phrase is exactly
                 # its pair, a longer one is checked only where all its pairs occur.
                 for pair in bigrams(list(q.words)):

@@ -7,7 +7,8 @@ arrays from the sortable columns once per searcher.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from indexer.backends.whoosh import internals
 

@@ -17,7 +17,7 @@ Fields, and why each exists:
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from whoosh import fields, formats
 from whoosh.analysis import Analyzer, Token
@@ -45,6 +45,8 @@ class TokenStream(str):
     A ``str`` subclass (empty as a string) only because Whoosh's fields accept strings
     and hand them to the analyser, which recognises this type and emits ``items``.
     """
+
+    items: Sequence[tuple[str, int]]
 
     def __new__(cls, items: Sequence[tuple[str, int]]):
         obj = super().__new__(cls, "")

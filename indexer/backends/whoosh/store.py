@@ -18,7 +18,7 @@ import time
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage

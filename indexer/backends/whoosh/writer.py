@@ -113,6 +113,20 @@ def _positions_value(poslist: list[int]) -> bytes:
     return pack_uint(len(deltas)) + _dumps(deltas, 2)
 
 
+def _positions_by_term(tokens: list) -> dict[str, list[int]]:
+    """Each token's positions, in first-seen order, from a plain token list (position =
+    index) or a list of ``(token, position)`` pairs."""
+    poses: dict[str, list[int]] = {}
+    pairs = enumerate(tokens) if tokens and isinstance(tokens[0], str) else ((p, t) for t, p in tokens)
+    for pos, text in pairs:
+        lst = poses.get(text)
+        if lst is None:
+            poses[text] = [pos]
+        else:
+            lst.append(pos)
+    return poses
+
+
 class FastSegmentWriter(SegmentWriter):
     """``SegmentWriter`` taking pre-analysed token fields; see the module docstring."""
 
@@ -121,7 +135,7 @@ class FastSegmentWriter(SegmentWriter):
         super().__init__(ix, **kwargs)
         # fieldname -> term -> flat [docnum, freq, vbytes, docnum, freq, vbytes, ...]
         # (terms are str for token fields, bytes for the others: both sort alike)
-        self._post: dict[str, dict[bytes, list]] = {}
+        self._post: dict[str, dict] = {}
         # fieldname -> docnum -> quantised length (what a length column read returns)
         self._lens: dict[str, dict[int, int]] = {}
         self.fast_docs = 0
@@ -135,7 +149,6 @@ class FastSegmentWriter(SegmentWriter):
         schema = self.schema
         pdw = self.perdocwriter
         docnum = self.docnum
-        post = self._post
         pdw.start_doc(docnum)
         try:
             for fieldname in sorted(stored.keys() | streams.keys()):
@@ -143,89 +156,10 @@ class FastSegmentWriter(SegmentWriter):
                     continue
                 field = schema[fieldname]
                 tokens = streams.get(fieldname)
-                length = 0
                 if tokens is not None:
-                    terms = post.get(fieldname)
-                    if terms is None:
-                        terms = post[fieldname] = {}
-                    phrase = field.format.supports("positions")
-                    # Indexes made before indexer.backends.whoosh.positions keep Whoosh's encoding.
-                    encode = encode_positions if type(field.format) is CompactPositions else _positions_value
-                    # Presence-only fields (syllable pairs): no value, weight 1, no length.
-                    present = field.format.fixed_value_size() == 0 and not field.scorable
-                    length = len(tokens) if field.scorable else 0
-                    if present:  # term -> [docnum, ...]
-                        if fieldname not in self._presence:
-                            self._presence.add(fieldname)
-                            terms = post[fieldname] = defaultdict(list, terms)
-                        counts = None
-                        if tokens and not isinstance(tokens[0], str):
-                            tokens = [t for t, _pos in tokens]
-                        for text in dict.fromkeys(tokens):
-                            terms[text].append(docnum)
-                    elif tokens and isinstance(tokens[0], str):  # plain list: position = index
-                        poses: dict[str, list[int]] = {}
-                        for pos, text in enumerate(tokens):
-                            lst = poses.get(text)
-                            if lst is None:
-                                poses[text] = [pos]
-                            else:
-                                lst.append(pos)
-                        counts = {t: len(p) for t, p in poses.items()} if field.vector else None
-                        for text, plist in poses.items():
-                            freq = len(plist)
-                            vb = encode(plist) if phrase else pack_uint(freq)
-                            lst = terms.get(text)
-                            if lst is None:
-                                terms[text] = [docnum, freq, vb]
-                            else:
-                                lst += (docnum, freq, vb)
-                    else:
-                        poses: dict[str, list[int]] = {}
-                        for text, pos in tokens:
-                            lst = poses.get(text)
-                            if lst is None:
-                                poses[text] = [pos]
-                            else:
-                                lst.append(pos)
-                        counts = {t: len(p) for t, p in poses.items()}
-                        for text, plist in poses.items():
-                            freq = len(plist)
-                            vb = encode(plist) if phrase else pack_uint(freq)
-                            lst = terms.get(text)
-                            if lst is None:
-                                terms[text] = [docnum, freq, vb]
-                            else:
-                                lst += (docnum, freq, vb)
-                    if field.vector and counts:
-                        fb = field.vector.field_boost
-                        vitems = sorted((w, f * fb, pack_uint(f)) for w, f in counts.items())
-                        pdw.add_vector_items(fieldname, field, vitems)
-                    if length:
-                        self._lens.setdefault(fieldname, {})[docnum] = byte_to_length(length_to_byte(length))
-                    pdw.add_field(fieldname, field, None, length)
-                    continue
-                value = stored[fieldname]
-                if value is None:
-                    continue
-                if field.indexed:
-                    terms = post.get(fieldname)
-                    if terms is None:
-                        terms = post[fieldname] = {}
-                    for tbytes, freq, _weight, vbytes in field.index(value):
-                        if field.scorable:
-                            length += freq
-                        lst = terms.get(tbytes)
-                        if lst is None:
-                            terms[tbytes] = [docnum, freq, vbytes]
-                        else:
-                            lst.extend((docnum, freq, vbytes))
-                    if length:
-                        self._lens.setdefault(fieldname, {})[docnum] = byte_to_length(length_to_byte(length))
-                pdw.add_field(fieldname, field, value if field.stored else None, length)
-                column = field.column_type
-                if column:
-                    pdw.add_column_value(fieldname, column, field.to_column_value(value))
+                    self._add_token_field(fieldname, field, tokens, docnum)
+                elif stored[fieldname] is not None:
+                    self._add_plain_field(fieldname, field, stored[fieldname], docnum)
         except Exception:
             pdw.cancel_doc()
             raise
@@ -233,6 +167,72 @@ class FastSegmentWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
         self.fast_docs += 1
+
+    def _add_token_field(self, fieldname: str, field, tokens: list, docnum: int) -> None:
+        """A pre-analysed field: its postings (or presence), term vector and length."""
+        if field.format.fixed_value_size() == 0 and not field.scorable:
+            self._add_presence(fieldname, tokens, docnum)
+            self.perdocwriter.add_field(fieldname, field, None, 0)
+            return
+        poses = _positions_by_term(tokens)
+        # Indexes made before indexer.backends.whoosh.positions keep Whoosh's encoding.
+        encode = encode_positions if type(field.format) is CompactPositions else _positions_value
+        phrase = field.format.supports("positions")
+        terms = self._post.get(fieldname)
+        if terms is None:
+            terms = self._post[fieldname] = {}
+        for text, plist in poses.items():
+            freq = len(plist)
+            vb = encode(plist) if phrase else pack_uint(freq)
+            lst = terms.get(text)
+            if lst is None:
+                terms[text] = [docnum, freq, vb]
+            else:
+                lst += (docnum, freq, vb)
+        if field.vector and poses:
+            fb = field.vector.field_boost
+            vitems = sorted((w, len(p) * fb, pack_uint(len(p))) for w, p in poses.items())
+            self.perdocwriter.add_vector_items(fieldname, field, vitems)
+        length = len(tokens) if field.scorable else 0
+        if length:
+            self._lens.setdefault(fieldname, {})[docnum] = byte_to_length(length_to_byte(length))
+        self.perdocwriter.add_field(fieldname, field, None, length)
+
+    def _add_presence(self, fieldname: str, tokens: list, docnum: int) -> None:
+        """A presence-only field (syllable pairs): term -> [docnum, ...], no value,
+        weight 1, no length."""
+        terms = self._post.get(fieldname)
+        if fieldname not in self._presence:
+            self._presence.add(fieldname)
+            terms = self._post[fieldname] = defaultdict(list, terms or {})
+        assert terms is not None
+        if tokens and not isinstance(tokens[0], str):
+            tokens = [t for t, _pos in tokens]
+        for text in dict.fromkeys(tokens):
+            terms[text].append(docnum)
+
+    def _add_plain_field(self, fieldname: str, field, value, docnum: int) -> None:
+        """A field Whoosh analyses itself (ids, keywords, dates): postings, stored value
+        and column."""
+        length = 0
+        if field.indexed:
+            terms = self._post.get(fieldname)
+            if terms is None:
+                terms = self._post[fieldname] = {}
+            for tbytes, freq, _weight, vbytes in field.index(value):
+                if field.scorable:
+                    length += freq
+                lst = terms.get(tbytes)
+                if lst is None:
+                    terms[tbytes] = [docnum, freq, vbytes]
+                else:
+                    lst.extend((docnum, freq, vbytes))
+            if length:
+                self._lens.setdefault(fieldname, {})[docnum] = byte_to_length(length_to_byte(length))
+        self.perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+        column = field.column_type
+        if column:
+            self.perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
 
     def _flush_segment(self):
         self.perdocwriter.close()
