@@ -36,8 +36,8 @@ from indexer.backends.whoosh import store
 from indexer.backends.whoosh.schema import bigrams
 from indexer.build.tokencache import TokenCache
 
-from indexer.backends.whoosh.writer import (FastSegmentWriter, abandon_segment, commit_with_segments, finish_segment,
-                                            open_segment_writer)
+from indexer.backends.whoosh.sink import WhooshSink
+from indexer.backends.whoosh.writer import FastSegmentWriter, abandon_segment, finish_segment, open_segment_writer
 from indexer.build import manifest as manifest_mod
 from indexer.build.manifest import FileInput
 
@@ -163,26 +163,6 @@ def _stored_fields(key: str, h: str, a: Article) -> dict:
     return doc
 
 
-def _existing(ix) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """key -> hash, hash -> key and key -> source for the live documents (columns only)."""
-    key_hash: dict[str, str] = {}
-    hash_key: dict[str, str] = {}
-    key_source: dict[str, str] = {}
-    with ix.reader() as reader:
-        if reader.doc_count() == 0:
-            return key_hash, hash_key, key_source
-        keys = reader.column_reader("key")
-        hashes = reader.column_reader("hash")
-        sources = reader.column_reader("source")
-        for docnum in reader.all_doc_ids():
-            k = keys[docnum]
-            h = hashes[docnum]
-            key_hash[k] = h
-            hash_key.setdefault(h, k)
-            key_source[k] = sources[docnum]
-    return key_hash, hash_key, key_source
-
-
 def _processes(config: Config) -> int:
     n = config.index.processes or (os.cpu_count() or 1)
     return max(1, n)
@@ -211,11 +191,12 @@ def index_articles(
         folder = None
         if rebuild or not store.exists(live):
             folder, ix = store.new_generation(live, config.index.phrase_pairs)
+            sink = WhooshSink(ix, config.index.writer_memory_mb)
             known_hash, hash_key, key_source = {}, {}, {}
         else:
-            ix = store.open_index(live)
-            known_hash, hash_key, key_source = _existing(ix)
-            if config.index.phrase_pairs != ("body_b" in ix.schema):
+            sink = WhooshSink(store.open_index(live), config.index.writer_memory_mb)
+            known_hash, hash_key, key_source = sink.existing()
+            if config.index.phrase_pairs != ("body_b" in sink.schema):
                 summary.notes.append(
                     "index.phrase_pairs is " + ("on" if config.index.phrase_pairs else "off")
                     + " but this index was built " + ("without" if config.index.phrase_pairs else "with")
@@ -229,7 +210,6 @@ def index_articles(
         cache = TokenCache(config.path("cache"))
         notify("start", total)
         seen_keys: set[str] = set()
-        writer = None
         try:
             planner = _Planner(known_hash, hash_key, seen_keys, cache, summary, notify, old_files)
             plan = planner.plan(items)
@@ -240,23 +220,19 @@ def index_articles(
                 first = next(plan, None)
                 if first is None:
                     break
-                writer = ix.writer(limitmb=config.index.writer_memory_mb)
                 segments = _index_round(_chain(first, plan), round_size, target, config,
-                                        writer, cache, summary, notify)
+                                        sink, cache, summary, notify)
                 cache.flush()
-                commit_with_segments(writer, segments)
-                writer = None
+                sink.commit(segments)
             if prune and folder is None:
-                writer = ix.writer(limitmb=config.index.writer_memory_mb)
                 for key, src in key_source.items():
                     if key in seen_keys or not src or "://" in src:
                         continue
                     if not Path(src).exists():
-                        writer.delete_by_term("key", key)
+                        sink.delete(key)
                         summary.pruned += 1
                         notify("pruned", key)
-                writer.commit()
-                writer = None
+                sink.commit()
             cache.flush()
             # After the commits that hold the files' articles (before the swap, for a
             # rebuild): a crash before this costs the next run time, never correctness.
@@ -265,10 +241,8 @@ def index_articles(
                 store.activate(live, folder)
                 folder = None
         finally:
-            if writer is not None:
-                writer.cancel()
             cache.close()
-            ix.close()
+            sink.close()
             if folder is not None:  # a failed rebuild leaves the live index untouched
                 shutil.rmtree(folder, ignore_errors=True)
     summary.seconds = time.monotonic() - started
@@ -288,10 +262,10 @@ SEGMENT_DOCS = 8_000
 
 
 def _index_round(plan: Iterator[_Prepared], limit: int | None, folder: Path, config: Config,
-                 writer, cache: TokenCache, summary: BuildSummary, notify: ProgressFn) -> list:
+                 sink: WhooshSink, cache: TokenCache, summary: BuildSummary, notify: ProgressFn) -> list:
     """Index up to ``limit`` planned articles into new segments; return the segments.
 
-    Replaced articles are deleted through ``writer`` (the locked main writer), so the
+    Replaced articles are deleted through ``sink`` (the locked main writer), so the
     deletions and their new versions become visible in the same commit. Segmenting
     *and* segment writing happen in worker processes (one Whoosh sub-writer each);
     this process reads, plans and keeps the books.
@@ -304,7 +278,7 @@ def _index_round(plan: Iterator[_Prepared], limit: int | None, folder: Path, con
         nonlocal count
         for p in plan:
             if p.replace:
-                writer.delete_by_term("key", p.key)
+                sink.delete(p.key)
             yield p, _job(p)
             count += 1
             if limit is not None and count >= limit:

@@ -1,0 +1,76 @@
+"""The Whoosh backend's index sink: what the builder writes through (see
+:class:`indexer.backends.base.IndexSink`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from indexer.backends.whoosh.writer import FastSegmentWriter, commit_with_segments
+
+__all__ = ["WhooshSink"]
+
+
+class WhooshSink:
+    """Deletions, additions and commits of one open Whoosh index.
+
+    The builder's worker processes write whole segments themselves; this holds the main
+    process's writer, which deletes replaced articles and commits those segments with
+    the deletions in one table of contents. A writer is opened on first use and closed
+    by each :meth:`commit` (or :meth:`cancel`)."""
+
+    def __init__(self, ix: Any, memory_mb: int = 256):
+        self.ix = ix
+        self.memory_mb = memory_mb
+        self._writer: FastSegmentWriter | None = None
+
+    @property
+    def schema(self) -> Any:
+        return self.ix.schema
+
+    def _open(self) -> FastSegmentWriter:
+        if self._writer is None:
+            self._writer = FastSegmentWriter(self.ix, limitmb=self.memory_mb)
+        return self._writer
+
+    def existing(self) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        """key -> hash, hash -> key and key -> source of the live documents (columns only)."""
+        key_hash: dict[str, str] = {}
+        hash_key: dict[str, str] = {}
+        key_source: dict[str, str] = {}
+        with self.ix.reader() as reader:
+            if reader.doc_count() == 0:
+                return key_hash, hash_key, key_source
+            keys = reader.column_reader("key")
+            hashes = reader.column_reader("hash")
+            sources = reader.column_reader("source")
+            for docnum in reader.all_doc_ids():
+                k = keys[docnum]
+                h = hashes[docnum]
+                key_hash[k] = h
+                hash_key.setdefault(h, k)
+                key_source[k] = sources[docnum]
+        return key_hash, hash_key, key_source
+
+    def delete(self, key: str) -> None:
+        self._open().delete_by_term("key", key)
+
+    def add(self, stored: dict[str, Any], streams: dict[str, Sequence[Any]]) -> None:
+        self._open().add_analyzed(stored, dict(streams))  # type: ignore[arg-type]
+
+    def commit(self, segments: Iterable[Any] = ()) -> None:
+        """Commit the deletions and additions made here plus ``segments`` (finished by
+        worker processes), in one table of contents."""
+        writer = self._open()
+        self._writer = None
+        commit_with_segments(writer, list(segments))
+
+    def cancel(self) -> None:
+        """Drop what was not committed."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.cancel()
+
+    def close(self) -> None:
+        self.cancel()
+        self.ix.close()
