@@ -41,7 +41,6 @@ def test_whoosh_sink_is_an_index_sink(core_index):
 
 
 def test_sink_add_delete_commit_round_trip(fresh_config):
-
     live = fresh_config.path("index")
     folder, ix = store.new_generation(live)
     store.activate(live, folder)
