@@ -344,5 +344,5 @@ def test_errors_are_pages_without_console_noise(desktop):
     desktop.goto("/article?id=no-such-article")
     assert "Không tìm thấy" in page.locator("main").inner_text()
     desktop.goto("/?q=nhat&sort=sideways")
-    assert "sort" in page.locator("p.error").inner_text()
+    assert "sắp xếp" in page.locator("p.error").inner_text()
     desktop.check(allow_http=(404, 400))

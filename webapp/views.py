@@ -92,6 +92,23 @@ def safe_back(back: str | None) -> str | None:
     return back
 
 
+@bp.app_template_filter("vnnumber")
+def vn_number(value: float | None, decimals: int = 0) -> str:
+    """Vietnamese number writing: ``1992`` → ``1.992``, ``77.63`` (1 decimal) → ``77,6``."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+@bp.app_template_filter("vnbytes")
+def vn_bytes(n: int | None) -> str:
+    """A size as Vietnamese readers write it: ``77,6 MB``, ``1,9 GB``."""
+    if not n:
+        return "0 MB"
+    return f"{vn_number(n / 1e9, 1)} GB" if n >= 1e9 else f"{vn_number(n / 1e6, 1)} MB"
+
+
 @bp.app_template_filter("vndate")
 def vn_date(value: str | None) -> str:
     """``2021-04-22`` → ``22/04/2021``; ``2021-04`` → ``tháng 4/2021``; ``2021`` → ``năm 2021``."""
@@ -200,12 +217,13 @@ def filter_chips(req) -> list[dict]:
     if named:
         chips.append({"label": named, "kind": "thời gian", "href": url_with(**{"from": None, "to": None})})
     else:
+        # Each chip keeps the other date as searched (the engine may have swapped them).
         if req.date_from:
             chips.append({"label": "từ " + vn_date(req.date_from), "kind": "ngày bắt đầu",
-                          "href": url_with(**{"from": None})})
+                          "href": url_with(**{"from": None, "to": req.date_to})})
         if req.date_to:
             chips.append({"label": "đến " + vn_date(req.date_to), "kind": "ngày kết thúc",
-                          "href": url_with(to=None)})
+                          "href": url_with(**{"from": req.date_from, "to": None})})
     return chips
 
 
@@ -233,6 +251,62 @@ def _valid_date(value: str | None) -> str:
             return _month_range(value[:7])[1]
         except ValueError:
             return ""
+
+
+def _unfiltered_total(engine, req) -> int:
+    """How many articles the same words find without any filter (for "a zero under
+    filters says so, and offers the unfiltered count")."""
+    bare = dataclasses.replace(req, page=1, per_page=1, outlet=[], category=[], date_from=None, date_to=None,
+                               facets=False, debug=False, sort="newest")
+    if not bare.q.strip():
+        return 0
+    try:
+        return engine.search(bare).total
+    except BadRequest:
+        return 0
+
+
+_SORTS = "“liên quan nhất” (relevance) hoặc “mới nhất” (newest)"
+
+
+def bad_parameter_help(exc: BadRequest, cfg) -> tuple[str, str, str]:
+    """``(message, href, label)``: what is wrong with a parameter, in Vietnamese, and the
+    nearest request that is valid (the same search with that parameter mended)."""
+    param, raw = exc.param, request.args.get(exc.param if exc.param not in ("date_from", "date_to") else
+                                             exc.param[5:], "")
+    limits = cfg.search
+    if param == "page":
+        n = _leading_int(raw)
+        fixed = min(max(n, 1), limits.max_page) if n is not None else None
+        return (f"Số trang “{raw[:20]}” không dùng được: trang phải là số từ 1 đến {limits.max_page}.",
+                url_with(page=fixed if fixed and fixed > 1 else None), f"Xem trang {fixed or 1}")
+    if param == "per_page":
+        n = _leading_int(raw)
+        fixed = min(max(n, 1), limits.max_per_page) if n is not None else limits.per_page
+        return (f"Số kết quả mỗi trang phải từ 1 đến {limits.max_per_page}.",
+                url_with(per_page=fixed), f"Xem {fixed} kết quả mỗi trang")
+    if param == "sort":
+        return (f"Cách sắp xếp “{raw[:20]}” không có; chỉ có {_SORTS}.",
+                url_with(sort=None), "Xem theo liên quan nhất")
+    if param in ("from", "to"):
+        name = "Ngày bắt đầu" if param == "from" else "Ngày kết thúc"
+        text = (f"{name} “{raw[:40]}” không phải một ngày; hãy viết năm-tháng-ngày (2021-04-22), "
+                "năm-tháng (2021-04) hoặc năm (2021).")
+        return text, url_with(**{param: None}), "Tìm không giới hạn ngày này"
+    if param in ("outlet", "category"):
+        name = "trang báo" if param == "outlet" else "chuyên mục"
+        return (f"Bộ lọc {name} quá dài hoặc lặp lại quá nhiều lần.", url_with(**{param: None}),
+                f"Tìm không lọc theo {name}")
+    return (f"Tham số “{param}” không dùng được.", url_with(**{param: None}), "Tìm lại không có tham số này")
+
+
+def _leading_int(raw: str) -> int | None:
+    digits = ""
+    for ch in raw.strip():
+        if not (ch.isascii() and ch.isdigit()):
+            break
+        digits += ch
+    return int(digits[:9]) if digits else None
 
 
 @bp.app_errorhandler(IndexMissingError)
@@ -286,6 +360,8 @@ def search_page():
         req = SearchRequest(q=request.args.get("q", "")[: cfg.search.max_query_chars])
     status = 400 if error else 200
     extra = {"shown_q": req.q}
+    if error is not None:
+        extra["error_text"], extra["error_fix"], extra["error_fix_label"] = bad_parameter_help(error, cfg)
     if result is not None and result.total == 0 and result.suggestion and request.args.get("exact") != "1":
         # Nothing matches but there is a likely correction: show its results, say so, and
         # offer the query exactly as typed (exact=1), as the big engines do.
@@ -305,6 +381,8 @@ def search_page():
         extra["time_sections"] = time_facets(facets.get("month", []), req)
         extra["chips"] = filter_chips(req)
         extra["last_page"] = min(result.pages, cfg.search.max_page)
+        if result.total == 0 and extra["chips"]:
+            extra["unfiltered"] = _unfiltered_total(_engine(), shown)
         if result.drop_suggestions:
             extra["drop_query"] = _without_words(req.q, result.drop_suggestions)
         extra["date_inputs"] = (_valid_date(req.date_from), _valid_date(req.date_to))

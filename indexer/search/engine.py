@@ -11,6 +11,7 @@ from the bitset. Snippets come from the stored normalised text (no pyvi).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from indexer.backends.whoosh.postings import DocSets, SharedState, docsets_for
 from indexer.search.highlight import highlight_all, snippet
 from indexer.search.querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
 from indexer.search.suggest import Suggester
+from indexer.search.tidy import tidy_request
 from indexer.search.synonyms import Synonyms, load_synonyms
 
 __all__ = [
@@ -419,7 +421,18 @@ class SearchEngine:
             raise BadRequest("q", str(exc)) from None
 
     def search(self, req: SearchRequest) -> SearchResult:
-        """Run a search; raises :class:`BadRequest` for unusable parameters only."""
+        """Run a search; raises :class:`BadRequest` for unusable parameters only.
+
+        An over-long query or an inverted date range is tidied first, with a notice
+        (:mod:`indexer.search.tidy`); the cached result itself is never changed."""
+        req, tidied = tidy_request(req, self.config.search.max_query_chars, self.validate)
+        result = self._search_tidy(req)
+        if not tidied:
+            return result
+        return dataclasses.replace(result, notices=[{k: v for k, v in n.items() if k != "note"} for n in tidied]
+                                   + result.notices, notes=[n["note"] for n in tidied] + result.notes)
+
+    def _search_tidy(self, req: SearchRequest) -> SearchResult:
         started = time.perf_counter()
         self._local.started = time.monotonic()  # this thread's search, for the time limit
         req = self.validate(req)
