@@ -51,8 +51,8 @@ def _args(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query)
 
 
-@pytest.fixture(scope="module")
-def browser(request):
+def start_chromium():
+    """``(playwright, browser)``, or the test skipped (failed when browsers are required)."""
     reason = _browser_missing()
     if reason:
         if os.environ.get("VNSEARCH_REQUIRE_BROWSER") == "1":
@@ -60,17 +60,22 @@ def browser(request):
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
-    if SCREENSHOTS.exists():
-        shutil.rmtree(SCREENSHOTS)
-    SCREENSHOTS.mkdir(parents=True)
     pw = sync_playwright().start()
     try:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        return pw, pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     except Exception as exc:  # a broken Chromium install: same rule as a missing one
         pw.stop()
         if os.environ.get("VNSEARCH_REQUIRE_BROWSER") == "1":
             pytest.fail(f"Chromium at {CHROMIUM} did not start: {exc}")
         pytest.skip(f"Chromium at {CHROMIUM} did not start: {exc}")
+
+
+@pytest.fixture(scope="module")
+def browser(request):
+    pw, chromium = start_chromium()
+    if SCREENSHOTS.exists():
+        shutil.rmtree(SCREENSHOTS)
+    SCREENSHOTS.mkdir(parents=True)
     yield chromium
     chromium.close()
     pw.stop()

@@ -8,33 +8,18 @@ fixture only so the other module's screenshots are left alone).
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, Watched, _browser_missing, server  # noqa: F401
+from .test_browser import Watched, server, start_chromium  # noqa: F401
 
 SEED_START = "Mỹ ra tuyên bố thành lập bộ chỉ huy quân sự mới tại"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    reason = _browser_missing()
-    if reason:
-        if os.environ.get("VNSEARCH_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser tests are required (VNSEARCH_REQUIRE_BROWSER=1) but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    try:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    except Exception as exc:  # noqa: BLE001  (a broken Chromium: skip, as test_browser does)
-        pw.stop()
-        if os.environ.get("VNSEARCH_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"Chromium at {CHROMIUM} did not start: {exc}")
-        pytest.skip(f"Chromium at {CHROMIUM} did not start: {exc}")
+    pw, chromium = start_chromium()
     yield chromium
     chromium.close()
     pw.stop()
