@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install index serve bench clean
+.PHONY: run test test-fast lint install index serve bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,17 @@ index: install
 run: index
 	$(BIN)/vnsearch serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
+# The whole suite (what CI runs).
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The quick part: everything but the tests marked slow (see tests/conftest.py).
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf data .pytest_cache test-artifacts

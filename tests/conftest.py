@@ -116,3 +116,34 @@ def app(core_index):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+# -- the `slow` marker --------------------------------------------------------------------
+# `make test` runs everything; `make test-fast` (pytest -m "not slow") skips these: the
+# tests that start subprocesses, kill runs, drive Chromium, build several indexes or
+# compare whole files byte for byte. Listed here, in one place, rather than decorated
+# one by one, so the split can be read (and changed) at a glance.
+SLOW_MODULES = {
+    "test_browser", "test_crash_safety", "test_fetch_crash", "test_build_fastpaths", "test_fastwriter",
+    "test_operators", "test_reader_fuzz", "test_fetch_cli", "test_kill", "test_faults", "test_distributed",
+    "test_dask", "test_naughty", "test_features_browser", "test_ui_browser",
+}
+SLOW_TESTS = {
+    "test_docsets.py::test_phrase_pairs_give_the_same_phrase_matches",
+    "test_docsets.py::test_hot_terms_are_read_again_after_a_commit",
+    "test_docsets.py::test_index_without_pair_fields_checks_phrases_from_positions",
+    "test_layout.py::test_index_pickled_under_old_module_names_opens",
+    "test_layout.py::test_import_indexer_does_not_load_whoosh_or_pyvi",
+    "test_output_safety.py::test_no_payload_runs_in_a_browser",
+    "test_output_safety.py::test_no_write_methods_and_index_untouched",
+    "test_hostile_queries.py::test_cli_search_with_hostile_arguments",
+    "test_build.py::test_multiprocess_build_matches_single_process",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.path.stem
+        name = f"{item.path.name}::{item.originalname}"
+        if module in SLOW_MODULES or name in SLOW_TESTS or "browser" in item.fixturenames:
+            item.add_marker(pytest.mark.slow)
