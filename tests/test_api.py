@@ -4,7 +4,7 @@ import pytest
 
 from .conftest import SEED_TITLE, SEED_URL
 
-RESULT_KEYS = {"id", "title", "url", "outlet", "category", "date", "score", "snippet"}
+RESULT_KEYS = {"id", "title", "url", "outlet", "category", "date", "score", "snippet", "lead"}
 
 
 def test_search_contract(client):

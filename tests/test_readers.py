@@ -17,7 +17,8 @@ from indexer.ingest.documents import Article, ReadFailure
 from indexer.ingest.readers import SUPPORTED_SUFFIXES, iter_files, read_file, read_paths
 from indexer.ingest.readers.categories import display_category
 from indexer.ingest.readers.meta import outlet_from_url, parse_date
-from indexer.ingest.readers.titles import shorten_title, split_run_together, url_slug
+from indexer.ingest.headline import MAX_DISPLAY_WORDS, display_title, split_title
+from indexer.ingest.readers.titles import url_slug
 
 DATA = Path(__file__).parent / "data" / "readers"
 SEED = DATA / "seed-congluan.txt"
@@ -125,8 +126,8 @@ def test_txt_starting_with_a_paragraph_gets_first_sentence_as_title(tmp_path: Pa
     path.write_text("\n".join(lines), encoding="utf-8")
     (article,) = list(read_file(path))
     assert isinstance(article, Article)
-    assert len(article.title) <= 121 and article.title.endswith("…")
-    assert lines[0].startswith(article.title[:-1])
+    assert len(article.title.split()) <= MAX_DISPLAY_WORDS
+    assert lines[0].startswith(article.title.rstrip("…"))
     assert article.body.split("\n") == lines  # nothing moved out of the body
 
 
@@ -178,13 +179,13 @@ def test_run_together_nld_title_split_at_marker() -> None:
     assert "(NLĐ)" not in a.title
 
 
-@pytest.mark.parametrize("rec_id", ["vntc:train:TT_NLD_(5659)", "vntc:train:TT_TN_(4043)"])
+@pytest.mark.parametrize("rec_id", ["vntc:train:TT_TN_(4043)"])
 def test_long_title_without_marker_is_shortened_and_kept_in_body(rec_id: str) -> None:
     raw = next(r for r in _records() if r["id"] == rec_id)
     a = _articles(RECORDS)[rec_id]
     full = " ".join(raw["title"].split())
-    assert len(a.title) <= 121 and a.title.endswith("…")
-    assert full.startswith(a.title[:-1])
+    assert len(a.title.split()) <= MAX_DISPLAY_WORDS
+    assert full.startswith(a.title.rstrip("…"))
     assert a.body.startswith(full)  # the whole lead is searchable
 
 
@@ -192,7 +193,9 @@ def test_single_line_doc_kept_with_its_text_as_body() -> None:
     raw = next(r for r in _records() if r["id"] == "vntc:train:TT_NLD_(5659)")
     assert not raw["body"].strip()
     a = _articles(RECORDS)[raw["id"]]
-    assert a.body == " ".join(raw["title"].split())
+    # Headline and lead run together without a marker: split at "Ngày", every word kept.
+    assert a.title == "Động Lực tài trợ 56.912 USD" and a.extra["title_kind"] == "split"
+    assert a.title + " " + a.body == " ".join(raw["title"].split())
 
 
 def test_empty_title_takes_first_body_line() -> None:
@@ -383,6 +386,6 @@ def test_url_slug() -> None:
 
 
 def test_shorten_and_split_helpers() -> None:
-    assert split_run_together(SEED_HEADLINE) == (SEED_HEADLINE, "")
-    assert shorten_title(SEED_HEADLINE) == SEED_HEADLINE
+    assert split_title(SEED_HEADLINE) is None
+    assert display_title(SEED_HEADLINE) == SEED_HEADLINE
     assert SUPPORTED_SUFFIXES == (".txt", ".html", ".htm", ".json", ".jsonl", ".jsonl.gz", ".json.gz")

@@ -303,8 +303,14 @@ def _index_round(plan: Iterator[_Prepared], limit: int | None, folder: Path, con
     return _run_workers(jobs(), nproc, batch_size, str(folder), done)
 
 
+# Titles that are a shortened lead, not a headline: shown, but not indexed as a title,
+# so their words get no title boost (the lead is at the top of the body anyway).
+NOT_HEADLINE_KINDS = frozenset({"lead", "first-line"})
+
+
 def _job(p: _Prepared) -> tuple:
-    return (_stored_fields(p.key, p.hash, p.article), p.article.title, p.article.body, p.spans)
+    title = "" if p.article.extra.get("title_kind") in NOT_HEADLINE_KINDS else p.article.title
+    return (_stored_fields(p.key, p.hash, p.article), title, p.article.body, p.spans)
 
 
 class _SubWriter:

@@ -60,7 +60,7 @@ _fingerprint: str | None = None
 # indexer.ingest.readers, found by walking the package). Named as modules, not files, so a
 # move keeps them covered; one that cannot be found is an error.
 _SOURCES = ("indexer.text.analysis", "indexer.build.builder", "indexer.ingest.documents",
-            "indexer.ingest.extract", "indexer.text.normalize")
+            "indexer.ingest.extract", "indexer.ingest.headline", "indexer.text.normalize")
 
 
 class FingerprintError(RuntimeError):

@@ -24,6 +24,7 @@ from indexer.backends.whoosh import internals, store
 from indexer.backends.whoosh.reader import facet_columns
 from indexer.config import Config
 from indexer.backends.whoosh.postings import DocSets, SharedState, docsets_for
+from indexer.search.display import lead_to_show, snippet_source
 from indexer.search.highlight import highlight_all, snippet
 from indexer.search.querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
 from indexer.search.suggest import Suggester
@@ -136,10 +137,11 @@ class Hit:
     snippet: str
     title_html: str = ""
     author: str | None = None
+    lead: str | None = None  # the sapo, when the title is a headline and the snippet lacks it
 
     def to_api(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in
-                ("id", "title", "url", "outlet", "category", "date", "score", "snippet")}
+                ("id", "title", "url", "outlet", "category", "date", "score", "snippet", "lead")}
 
 
 @dataclass
@@ -504,8 +506,9 @@ class SearchEngine:
         length = self.config.search.snippet_chars
         for docnum, score in page:
             stored = s.stored_fields(docnum)
-            body = stored.get("body") or ""
             title = stored.get("title") or ""
+            body = snippet_source(title, stored.get("body") or "")
+            shown = snippet(body or title, folds, exacts, length=length, prefixes=prefixes)
             result.hits.append(Hit(
                 id=stored.get("key"),
                 title=title,
@@ -514,9 +517,10 @@ class SearchEngine:
                 category=stored.get("category"),
                 date=stored.get("published"),
                 score=round(float(score), 4),
-                snippet=snippet(body or title, folds, exacts, length=length, prefixes=prefixes),
+                snippet=shown,
                 title_html=highlight_all(title, folds, exacts, prefixes),
                 author=stored.get("author"),
+                lead=lead_to_show(stored.get("description"), title, shown),
             ))
         if not parsed.is_empty and (result.total < 3 or result.relaxed or fuzzy):
             self._few_hits_help(parsed, result, s)

@@ -16,13 +16,18 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from indexer.ingest.documents import Article, ReadFailure
-from indexer.text.normalize import clean_text
-
+from indexer.ingest.headline import (
+    display_title,
+    looks_like_lead,
+    restore_slug,
+    split_title,
+)
 from indexer.ingest.readers.categories import display_category
 from indexer.ingest.readers.meta import outlet_from_url, parse_date
-from indexer.ingest.readers.titles import confident_headline_from_slug, split_run_together, title_matches_slug, url_slug
+from indexer.ingest.readers.titles import title_matches_slug, url_slug
+from indexer.text.normalize import clean_text
 
-__all__ = ["read_json_file", "read_jsonl_file", "record_to_article", "MAX_JSON_BYTES"]
+__all__ = ["MAX_JSON_BYTES", "read_json_file", "read_jsonl_file", "record_to_article"]
 
 MAX_JSON_BYTES = 50 * 1024 * 1024
 # Longest JSONL line accepted (one article); longer lines are skipped with a failure.
@@ -53,12 +58,46 @@ def _text(value: Any) -> str:
     return clean_text(str(value))
 
 
+def _headline(title: str, body: str, url: str | None) -> tuple[str, str, str, str]:
+    """``(headline, body, lead, kind)`` for a record (see :mod:`indexer.ingest.headline`).
+
+    ``kind`` is "headline" (the record's own), "slug" (rebuilt from the URL, the record's
+    title being the lead), "split" (a headline + lead line cut in two), "lead" (no
+    headline anywhere: the lead shortened for display) or "first-line" (no title: the
+    body's first line). Whatever leaves the title goes to the top of the body, so the
+    body holds every word of the record.
+    """
+    lead, kind = "", "headline"
+    if not title:
+        first, _, rest = body.partition("\n")
+        split = split_title(first)
+        if split:
+            title, lead, kind = split.headline, split.lead, "split"
+        else:
+            title, lead, kind = display_title(first), first, "first-line"
+        body = rest
+    else:
+        slug = url_slug(url)
+        split = None if slug else split_title(title)
+        if slug and not title_matches_slug(title, slug):
+            title, lead, kind = restore_slug(slug, title + "\n" + body).headline, title, "slug"
+        elif split:
+            title, lead, kind = split.headline, split.lead, "split"
+        elif looks_like_lead(title):
+            title, lead, kind = display_title(title), title, "lead"
+    if lead:
+        body = lead + ("\n" + body if body else "")
+    elif not body:
+        body = title  # single-line doc whose line is short: still searchable as body
+    return title, body, lead, kind
+
+
 def record_to_article(rec: Any, source: str, where: str) -> Article | ReadFailure:
     """Map one JSON record to an Article; ``where`` names it in a failure (path:line N).
 
     Titles that are headline + lead run together, or a lead instead of a headline
-    (UNC 2021), are repaired with :mod:`indexer.ingest.readers.titles`; whatever is removed
-    from the title is put at the top of the body.
+    (UNC 2021), are repaired with :mod:`indexer.ingest.headline` (see :func:`_headline`);
+    ``extra["title_kind"]`` says which repair was made.
     """
     if not isinstance(rec, dict):
         return ReadFailure(where, f"expected a JSON object, found {type(rec).__name__}")
@@ -76,27 +115,8 @@ def record_to_article(rec: Any, source: str, where: str) -> Article | ReadFailur
     if raw_category is not None and category != raw_category:
         extra["category_raw"] = raw_category
 
-    lead = ""
-    if not title:
-        title, lead = split_run_together(body.split("\n", 1)[0])
-        body = body.split("\n", 1)[1] if "\n" in body else ""
-        lead = lead or ""
-        if not lead and not body:
-            lead = title  # one-line body: keep it as body too
-    else:
-        slug = url_slug(url)
-        restored = None
-        if slug and not title_matches_slug(title, slug):
-            # The "title" may be the lead (UNC 2021 batch): headline from the URL slug.
-            restored = confident_headline_from_slug(slug, title + "\n" + body)
-        if restored:
-            title, lead = restored, title
-        else:
-            title, lead = split_run_together(title)
-    if lead:
-        body = lead + ("\n" + body if body else "")
-    elif not body:
-        body = title  # single-line doc whose line is short: still searchable as body
+    title, body, lead, kind = _headline(title, body, url)
+    extra["title_kind"] = kind
     rec_id = rec.get("id")
     return Article(
         title=title,
@@ -107,7 +127,7 @@ def record_to_article(rec: Any, source: str, where: str) -> Article | ReadFailur
         outlet=(_text(rec.get("outlet")) or None) or outlet_from_url(url),
         category=category,
         published=parse_date(_first(rec, _DATE_KEYS)),
-        description=_text(rec.get("description")) or None,
+        description=_text(rec.get("description")) or (lead if kind in ("split", "slug") else None),
         source=source,
         extra=extra,
     )

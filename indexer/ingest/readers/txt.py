@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from indexer.ingest.documents import Article, ReadFailure
-from indexer.text.normalize import clean_text
-
+from indexer.ingest.headline import display_title, restore_slug
 from indexer.ingest.readers.categories import display_category
 from indexer.ingest.readers.decode import DecodeError, decode_bytes
 from indexer.ingest.readers.meta import outlet_from_url, parse_date
-from indexer.ingest.readers.titles import headline_from_slug, looks_like_headline, shorten_title, title_matches_slug, url_slug
+from indexer.ingest.readers.titles import looks_like_headline, url_slug
+from indexer.text.normalize import clean_text
 
-__all__ = ["read_txt_file", "parse_txt"]
+__all__ = ["parse_txt", "read_txt_file"]
 
 _HEADER_KEYS = {
     "title": "title", "tiêu đề": "title", "headline": "title",
@@ -98,15 +98,16 @@ def parse_txt(text: str, source: str) -> Article | ReadFailure:
     url = meta.get("url") or None
     title = meta.get("title", "")
     if not title:
-        slug = url_slug(url)
-        if slug and title_matches_slug(lines[0], slug) and len(lines) > 1:
+        # A first line the user wrote as a headline wins over anything rebuilt.
+        if len(lines) > 1 and looks_like_headline(lines[0]):
             title = lines.pop(0)
-        elif slug:
-            title = headline_from_slug(slug, "\n".join(lines))
-        elif len(lines) > 1 and looks_like_headline(lines[0]):
-            title = lines.pop(0)
+            extra["title_kind"] = "headline"
+        elif url_slug(url):
+            title = restore_slug(url_slug(url), "\n".join(lines)).headline
+            extra["title_kind"] = "slug"
         else:
-            title = shorten_title(lines[0])
+            title = display_title(lines[0])
+            extra["title_kind"] = "first-line"
     body = "\n".join(lines)
     return Article(
         title=title,
