@@ -259,7 +259,11 @@ class _Text:
     def __init__(self, text: str):
         self.text = text
         self.spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
-        self.folded = [fold(text[s:e]).lower() for s, e in self.spans]
+        whole = fold(text).lower()  # one pass; per token only if folding changed a length
+        if len(whole) == len(text):
+            self.folded = [whole[s:e] for s, e in self.spans]
+        else:
+            self.folded = [fold(text[s:e]).lower() for s, e in self.spans]
         self.where: dict[str, list[int]] = {}
         for i, w in enumerate(self.folded):
             self.where.setdefault(w, []).append(i)
