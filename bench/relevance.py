@@ -51,8 +51,10 @@ from indexer.text.analysis import syllables  # noqa: E402
 from indexer.config import load_config  # noqa: E402
 from indexer.text.normalize import fold, normalize  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus"
-VIQUAD = ROOT.parent / "shared" / "relevance" / "viquad2-dev"
+# ../shared beside the checkout; VNSEARCH_SHARED for a checkout elsewhere (a worktree).
+SHARED = Path(os.environ.get("VNSEARCH_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus"
+VIQUAD = SHARED / "relevance" / "viquad2-dev"
 FILES = (("vntc.jsonl.gz", 84132), ("unc-dantri.jsonl.gz", 2653))
 VARIANTS = ("headline", "no-diacritics", "tone-swap", "nfd", "first-words", "phrase", "typo",
             "abbreviation")
@@ -480,6 +482,8 @@ def run_viquad(args) -> None:
 
 
 def main(argv=None) -> None:
+    from relevance_archive import add_arguments as add_archive_arguments, run_archive
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", type=int, default=2700)
     ap.add_argument("--queries", type=int, default=150, help="picked articles (each typed several ways)")
@@ -488,8 +492,11 @@ def main(argv=None) -> None:
     ap.add_argument("--viquad", action="store_true", help="evaluate the ViQuAD 2.0 dev sample instead")
     ap.add_argument("--show-failures", action="store_true")
     ap.add_argument("--workdir", help="keep the indexes here and reuse them (tuning only)")
+    add_archive_arguments(ap)
     args = ap.parse_args(argv)
-    if args.viquad:
+    if args.archive:
+        run_archive(args)
+    elif args.viquad:
         run_viquad(args)
     else:
         run_known_item(args)

@@ -49,6 +49,8 @@ class SearchConfig:
     time_limit: float = 3.0
     synonyms: str = "indexer/data/synonyms.txt"
     result_cache: int = 512
+    common_terms: str = "indexer/data/common_terms.txt"
+    enough_matches: int = 5
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +30,25 @@ from indexer.search.querylang import ParsedQuery, QueryPart, QueryTooLongError, 
 from indexer.search.suggest import Suggester
 from indexer.search.tidy import tidy_request
 from indexer.search.synonyms import Synonyms, load_synonyms
+from indexer.search.matching import (
+    Reading,
+    Stage,
+    at_least,
+    load_common_terms,
+    most_words,
+    read_query,
+    stages,
+)
+from indexer.text.normalize import fold
 
 __all__ = [
+    "FACET_FIELDS",
+    "BadRequest",
+    "Document",
+    "Hit",
+    "SearchEngine",
     "SearchRequest",
     "SearchResult",
-    "Hit",
-    "Document",
-    "SearchEngine",
-    "BadRequest",
-    "FACET_FIELDS",
 ]
 
 FACET_FIELDS = ("outlet", "category", "month")
@@ -54,6 +64,14 @@ MAX_FUZZY_SYLLABLES = 8
 WARM_TERMS = 256
 
 
+# What the page and the API say when a stage had to widen the match.
+NOTICE_NOTES = {
+    "other_forms": "few articles have the words with the diacritics typed; "
+                   "also showing other forms of them",
+    "words_apart": "few articles have the words together; also showing articles with them apart",
+}
+
+
 @dataclass
 class _Retrieved:
     """One retrieval stage's outcome: the top hits, and every match as a bitset."""
@@ -62,6 +80,8 @@ class _Retrieved:
     total: int
     bits: int
     partial: bool
+    widened: bool = False  # the stage used added articles the strictest stage did not have
+    first: int = 0  # the articles of the strictest stage that found any: they rank first
 
 
 @dataclass(frozen=True)
@@ -159,7 +179,8 @@ class SearchResult:
     drop_suggestions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # The same events as ``notes``, for a page to word in its own language:
-    # {"code": "dropped_terms" | "missing_one" | "fuzzy" | "no_words", "words": [...]}.
+    # {"code": "dropped_terms" | "other_forms" | "words_apart" | "fuzzy" | "no_words",
+    #  "words": [...]}.
     notices: list[dict[str, Any]] = field(default_factory=list)
     explain: dict[str, Any] | None = None
 
@@ -192,7 +213,7 @@ class _ResultCache:
         from collections import OrderedDict
 
         self.size = size
-        self.items: "OrderedDict[tuple, SearchResult]" = OrderedDict()
+        self.items: OrderedDict[tuple, SearchResult] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, key):
@@ -212,7 +233,7 @@ class _ResultCache:
                 self.items.popitem(last=False)
 
 
-def _copy_result(cached: "SearchResult", started: float) -> "SearchResult":
+def _copy_result(cached: SearchResult, started: float) -> SearchResult:
     import copy
 
     result = copy.deepcopy(cached)
@@ -457,50 +478,48 @@ class SearchEngine:
                 result.took_ms = _ms(started)
                 return result
         self.expand(parsed)
-        trace: dict[str, Any] = {"stage": "all words"}
-        strict = self._retrieval_query(parsed, s, require_all=True)
         wanted = req.page * req.per_page
         window = max(self._rescore_window(parsed), wanted) if req.sort == "relevance" else wanted
-        res = self._run(s, strict, filt, window, req)
-        used = strict
+        reading = self.read(parsed, s)
+        trace: dict[str, Any] = {"reading": reading.to_dict(), "stages": []}
+        score_q = self._retrieval_query(parsed, s, require_all=True)
+        res, stage = self._run_stages(s, stages(reading), reading, score_q, filt, window, req, trace)
         fuzzy: dict[str, list[str]] = {}
-        if 0 < res.total < 3 and 5 <= len(parsed.positive_syllables) <= 16:
-            # A typo may spell another real syllable ("mui" for "mùa"): when few articles
-            # have every word of a long query, those missing one word compete too.
-            wide = self._retrieval_query(parsed, s, require_all=False, all_but_one=True)
-            res2 = self._run(s, wide, filt, window, req)
-            if res2.total > res.total:
-                res, used = res2, wide
-                trace["stage"] = "all words (few articles) and all but one word"
-                result.notes.append("few articles have every word; also showing articles missing one")
-                result.notices.append({"code": "missing_one", "words": []})
         if res.total == 0 and parsed.positive_syllables:
-            # Fuzzy fallback: a syllable no article contains (a typo) may also be any
-            # indexed syllable one letter away; tone marks never count (folded terms).
+            # A syllable no article contains (a typo) may also be any indexed syllable
+            # one letter away; tone marks never count (folded terms).
             fuzzy = self.fuzzy_neighbours(parsed, s)
             trace["fuzzy"] = fuzzy
             if fuzzy:
+                fr = self.read(parsed, s, fuzzy)
+                ladder = [replace(st, name=st.name + ", unknown words one letter away", notice="fuzzy")
+                          for st in stages(fr)]
                 fq = self._retrieval_query(parsed, s, require_all=True, fuzzy=fuzzy)
-                res2 = self._run(s, fq, filt, window, req)
+                res2, st2 = self._run_stages(s, ladder, fr, fq, filt, window, req, trace)
                 if res2.total:
-                    res, used = res2, fq
-                    trace["stage"] = "all words, unknown words matched one letter away"
+                    res, stage, reading = res2, st2, fr
                     result.notes.append("no article has " + ", ".join(sorted(fuzzy))
                                         + "; showing articles with a word one letter away")
-                    result.notices.append({"code": "fuzzy", "words": sorted(fuzzy)})
-        if res.total == 0 and len(parsed.positive_syllables) > 1:
-            relaxed = self._retrieval_query(parsed, s, require_all=False, fuzzy=fuzzy)
-            res2 = self._run(s, relaxed, filt, window, req)
+        if res.total == 0 and len(reading.clauses) > 1:
+            fq = self._retrieval_query(parsed, s, require_all=True, fuzzy=fuzzy)
+            res2, st2 = self._run_stages(s, [most_words(reading)], reading, fq, filt, window, req, trace)
             if res2.total:
-                res, used = res2, relaxed
-                result.relaxed = True
-                trace["stage"] = "most words (no article has all of them)"
+                res, stage = res2, st2
+        trace["stage"] = stage.name
+        result.relaxed = stage.relaxed
+        if stage.notice and (res.widened or stage.notice == "fuzzy"):
+            words = sorted(fuzzy) if stage.notice == "fuzzy" else []
+            result.notices.append({"code": stage.notice, "words": words})
+            if stage.notice in NOTICE_NOTES:
+                result.notes.append(NOTICE_NOTES[stage.notice])
+        used = stage.query or score_q
         result.partial = res.partial
         result.total = res.total
         if req.facets:
             result.facets = _facets(s, res.bits)
         # Out of time: keep the first stage's order rather than re-scoring.
-        ranked = res.hits if res.partial else self._rank(s, res.hits, parsed, req, fuzzy)
+        ranked = res.hits if res.partial else self._rank(s, res.hits, parsed, req, fuzzy, reading,
+                                                         first=res.first)
         page = ranked[(req.page - 1) * req.per_page: wanted]
         folds, exacts, prefixes = _marks(parsed)
         length = self.config.search.snippet_chars
@@ -522,7 +541,8 @@ class SearchEngine:
                 author=stored.get("author"),
                 lead=lead_to_show(stored.get("description"), title, shown),
             ))
-        if not parsed.is_empty and (result.total < 3 or result.relaxed or fuzzy):
+        if not parsed.is_empty and (result.total < 3 or result.relaxed or fuzzy
+                                    or self._has_unknown(parsed, s)):
             self._few_hits_help(parsed, result, s)
         if req.debug:
             result.explain = self.explain(parsed, used, req, filt, trace=trace)
@@ -538,51 +558,100 @@ class SearchEngine:
                 req.per_page, tuple(req.outlet), tuple(req.category), req.date_from, req.date_to,
                 req.sort, req.facets, req.debug)
 
-    def _run(self, s, q, filt: "_Filter | None", limit: int, req: SearchRequest) -> "_Retrieved":
-        """The matching documents (as a bitset) and the best ``limit`` of them.
+    def read(self, parsed: ParsedQuery, s, fuzzy: dict[str, list[str]] | None = None) -> Reading:
+        """How ``parsed`` is matched here (:mod:`indexer.matching`), from the index's stats."""
+        ds = self.docsets(s)
+        reader = s.reader()
+        n_docs = max(1, reader.doc_count())
+        pairs = "body_b" in s.schema and "title_b" in s.schema
 
-        The total and the facets come from the bitset, and the candidates from each
-        term's best documents by BM25 (:mod:`indexer.backends.whoosh.postings`): nothing here walks all
-        the matches in Python. Past ``search.time_limit`` the result is marked partial
-        (phrases left unchecked, no re-scoring).
+        def share(syl, as_typed: bool = False) -> float:
+            fields, text = (("body_x", "title_x"), syl.exact) if as_typed else (("body_f", "title_f"), syl.fold)
+            return max(ds.data(fields[0], text).df, ds.data(fields[1], text).df) / n_docs
+
+        def is_word(run) -> bool:
+            if any(x.exact != x.fold for x in run):  # with diacritics: pyvi's words of the index
+                return reader.doc_frequency("words", "_".join(x.exact for x in run)) > 0
+            if len(run) != 2 or not pairs:
+                return False
+            # Without: the two syllables stand together in a good share of the
+            # articles that have the rarer one ("tham nhung", not "nhung tham").
+            a, b = run[0].fold, run[1].fold
+            together = (ds.term("body_b", f"{a}_{b}") | ds.term("title_b", f"{a}_{b}")).bit_count()
+            return together >= 3 and together >= 0.2 * min(share(run[0]), share(run[1])) * n_docs
+
+        common = load_common_terms(self.config.path(self.config.search.common_terms))
+        return read_query(parsed, lambda part: self._part_query(part, s), common, is_word, share,
+                          fuzzy)
+
+    def _run_stages(self, s, ladder: list[Stage], reading: Reading, score_q: wq.Query,
+                    filt: _Filter | None, limit: int, req: SearchRequest,
+                    trace: dict[str, Any]) -> tuple[_Retrieved, Stage]:
+        """Run ``ladder`` until a stage finds ``search.enough_matches`` articles.
+
+        Each stage widens the match of the ones before it (their articles stay), and
+        its trace says why it ran and what it found. The articles of the strictest
+        stage that found any rank first (``prefer``), so widening never pushes the
+        words as typed down; long queries are left to the scores instead.
         """
         ds = self.docsets(s)
         deadline = getattr(self._local, "started", time.monotonic()) + self.config.search.time_limit
         within = filt.bits(ds) if filt is not None else None
-        ev = ds.evaluate(q, deadline=deadline, within=within)
-        bits = ev.bits
-        partial = not ev.exact
+        neg = None
+        if reading.negative is not None:
+            ev = ds.evaluate(reading.negative, deadline=deadline)
+            neg = ev.bits
+        enough = self.config.search.enough_matches
+        bits = first = 0
+        exact = True
+        chosen = ladder[0]
+        for stage in ladder:
+            found, ok = self._stage_bits(ds, stage, within, neg, deadline)
+            exact = exact and ok
+            grown = found | bits
+            trace["stages"].append({"stage": stage.name, "why": stage.why, "matched": found.bit_count(),
+                                    "query": stage.describe()[:400]})
+            if grown != bits:
+                if not first:
+                    first = found
+                bits, chosen = grown, stage
+            if bits.bit_count() >= enough:
+                break
         if not bits:
-            return _Retrieved([], 0, 0, partial)
+            return _Retrieved([], 0, 0, not exact), chosen
+        partial = not exact
         if req.sort == "newest":
             hits = [(d, 0.0) for d in ds.newest(bits, limit)]
         else:
-            hits = ds.top(q, bits, limit, prefer=self._exact_bits(ds, q))
+            hits = ds.top(score_q, bits, limit, prefer=0 if reading.long else first)
         partial = partial or time.monotonic() > deadline
-        return _Retrieved(hits, bits.bit_count(), bits, partial)
+        return _Retrieved(hits, bits.bit_count(), bits, partial, widened=chosen is not ladder[0],
+                          first=0 if reading.long else first), chosen
 
     @staticmethod
-    def _exact_bits(ds: DocSets, q) -> int:
-        """Documents with every syllable typed with diacritics exactly as typed.
-
-        ``_retrieval_query`` puts those syllables in the AndMaybe's optional side as
-        ``title_x``/``body_x`` terms; a query typed without diacritics has none.
-        """
-        if not isinstance(q, wq.AndNot) and not isinstance(q, wq.AndMaybe):
-            return 0
-        node = q.a if isinstance(q, wq.AndNot) else q
-        if not isinstance(node, wq.AndMaybe):
-            return 0
-        exacts = sorted({t.text for t in node.b.leaves() if isinstance(t, wq.Term)})
-        out = ds.live
-        for e in exacts:
-            out &= ds.term("title_x", e) | ds.term("body_x", e)
-        return out if exacts else 0
+    def _stage_bits(ds: DocSets, stage: Stage, within: int | None, neg: int | None,
+                    deadline: float) -> tuple[int, bool]:
+        """The documents ``stage`` matches (and whether phrases were all checked in time)."""
+        if stage.best_of is not None:
+            sets = []
+            ok = True
+            for q in stage.best_of:
+                ev = ds.evaluate(q, deadline=deadline, within=within)
+                sets.append(ev.bits)
+                ok = ok and ev.exact
+            live = ds.live if within is None else ds.live & within
+            out = at_least(sets, stage.need, live)
+        else:
+            ev = ds.evaluate(stage.query, deadline=deadline, within=within)
+            out, ok = ev.bits, ev.exact
+        if neg:
+            out &= ~neg
+        return out, ok
 
     def docsets(self, s) -> DocSets:
         return docsets_for(s, _facet_columns(s))
 
-    def _filter(self, req: SearchRequest) -> "_Filter | None":
+    def _filter(self, req: SearchRequest) -> _Filter | None:
         if not (req.outlet or req.category or req.date_from or req.date_to):
             return None
         return _Filter(tuple(req.outlet), tuple(req.category), req.date_from, req.date_to)
@@ -697,7 +766,8 @@ class SearchEngine:
         return window
 
     def _rank(self, s, docs: list[tuple[int, float]], parsed: ParsedQuery, req: SearchRequest,
-              fuzzy: dict[str, list[str]] | None = None) -> list[tuple[int, float]]:
+              fuzzy: dict[str, list[str]] | None = None,
+              reading: Reading | None = None, first: int = 0) -> list[tuple[int, float]]:
         """Re-score the candidates (relevance sort) or keep the collector's order."""
         if req.sort != "relevance" or not parsed.positive_syllables or not docs:
             return docs
@@ -705,9 +775,15 @@ class SearchEngine:
 
         window = self._rescore_window(parsed)
         ds = self.docsets(s)
-        head = rescore(s, docs[:window], parsed, fuzzy, positions=ds.positions,
+        common = {fold(c.text) for c in reading.clauses if c.common} if reading is not None else set()
+        head = rescore(s, docs[:window], parsed, fuzzy, positions=ds.positions, common=common,
                        doc_frequency=lambda fieldname, text: ds.data(fieldname, text).df,
                        members=ds.members)
+        if first:
+            # The strictest stage's articles (words as typed, together) stay ahead of
+            # those a wider stage added: re-scoring orders each tier, not across them.
+            fdata = first.to_bytes(ds.nbytes, "little")
+            head.sort(key=lambda h: not fdata[h[0] >> 3] >> (h[0] & 7) & 1)
         return head + docs[window:]
 
     def complete(self, q: str, limit: int = 8) -> list[str]:
@@ -794,6 +870,12 @@ class SearchEngine:
 
     # -- help when nothing matches --------------------------------------------
 
+    def _has_unknown(self, parsed: ParsedQuery, s) -> bool:
+        """Whether some syllable of the query is in no article (a best match hides it)."""
+        ds = self.docsets(s)
+        return any(not ds.data("body_f", x.fold).df and not ds.data("title_f", x.fold).df
+                   for x in parsed.positive_syllables)
+
     def _few_hits_help(self, parsed: ParsedQuery, result: SearchResult, s) -> None:
         """Name the words no article contains, and offer a corrected query."""
         reader = s.reader()
@@ -825,6 +907,10 @@ class SearchEngine:
         return {
             "synonyms": [e.to_dict() for p in parsed.positive for e in p.expansions],
             "stage": trace.get("stage", "all words"),
+            # How the query was read (frequent words, how many must match, whether the
+            # forms as typed define the match) and each stage tried, with its reason.
+            "reading": trace.get("reading", {}),
+            "stages": trace.get("stages", []),
             "fuzzy": trace.get("fuzzy", {}),
             "raw": parsed.raw,
             "normalized": parsed.normalized,

@@ -21,7 +21,7 @@ from whoosh.reading import TermNotFound
 
 from indexer.search.querylang import ParsedQuery
 
-__all__ = ["rescore", "WEIGHTS", "variants", "MAX_VARIANTS"]
+__all__ = ["MAX_VARIANTS", "WEIGHTS", "rescore", "variants"]
 
 WEIGHTS = {
     "bm25": 1.0,          # first-stage score, scaled to [0, 1] over the candidates
@@ -36,6 +36,9 @@ WEIGHTS = {
     # outweighs the diacritic-free one, so a document with the words as typed comes
     # first even when another has the diacritic-free form in its title.
     "exact_view": 3.0,
+    # A long query's frequent words (indexer/data/common_terms.txt) count this share of
+    # their rarity: they say little about which article is meant.
+    "common": 0.25,
 }
 # Most variants (synonym alternatives x corrections) scored per query.
 MAX_VARIANTS = 24
@@ -235,7 +238,7 @@ _AT_1: frozenset = frozenset((1,))
 _AT_3: frozenset = frozenset((3,))
 
 
-def _stand_ins(vs: list["_Variant"], order: list[int], members, schema) -> dict:
+def _stand_ins(vs: list[_Variant], order: list[int], members, schema) -> dict:
     """Positions the features cannot tell from the real ones, made from bitsets.
 
     * Every clause one syllable: the features only ask whether a syllable is in the
@@ -277,14 +280,16 @@ def _stand_ins(vs: list["_Variant"], order: list[int], members, schema) -> dict:
 
 def rescore(searcher, docs: list[tuple[int, float]], parsed: ParsedQuery,
             fuzzy: dict[str, list[str]] | None = None,
-            positions=None, doc_frequency=None, members=None) -> list[tuple[int, float]]:
+            positions=None, doc_frequency=None, members=None,
+            common: set[str] | frozenset = frozenset()) -> list[tuple[int, float]]:
     """Return ``docs`` re-ordered by the Vietnamese match score (stable on ties).
 
     ``positions(fieldname, term, sorted_docnums)`` reads term positions (default:
     Whoosh's posting matcher) and ``doc_frequency(fieldname, term)`` counts a term's
     articles (default: the reader's); the search engine passes its cached versions,
     and ``members(fieldname, term)``: the term's documents as a little-endian bitset
-    (bytes), from which :func:`_stand_ins` spares most position reads.
+    (bytes), from which :func:`_stand_ins` spares most position reads. ``common``: the
+    folded syllables of a long query's frequent words, weighted down.
     """
     if positions is None:
         def positions(fieldname, term, order):
@@ -314,6 +319,8 @@ def rescore(searcher, docs: list[tuple[int, float]], parsed: ParsedQuery,
             if f not in idf:
                 df = max(doc_frequency("body_f", f), doc_frequency("title_f", f))
                 idf[f] = math.log(1.0 + n_docs / (df + 1.0))
+                if f in common:  # a frequent word of a long query ("gì", "của")
+                    idf[f] *= WEIGHTS["common"]
     ws = [v.weights(idf) for v in vs]
     top = max((sc for _, sc in docs), default=0.0) or 1.0
     scored = []
