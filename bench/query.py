@@ -8,7 +8,10 @@ table over the *same tokens*: each article's folded syllables (title, body), wit
 outlet, category and date as extra columns for the filtered queries.
 
 Query kinds: 1, 2 and 3 syllables typed with diacritics, quoted phrases, diacritic-free
-queries and filtered queries (category / outlet / date range). Each query is run
+queries and filtered queries (category / outlet / date range); ``question``: ten real
+questions of ../shared/relevance/viquad2-dev (read at run time, benchmark use only;
+FTS5 gets an OR of their words) and ``long``: ten 10-15 syllable sentences of indexed
+articles, unquoted (picked at run time, fixed seed). Each query is run
 ``--rounds`` times after a warm-up; latencies are pooled per kind, and p50/p95 are
 printed for:
 
@@ -76,13 +79,46 @@ def build_fts(index_path: Path, db_path: Path) -> None:
     tmp.rename(db_path)
 
 
-def fts_query(q: str) -> str:
+def fts_query(q: str, any_word: bool = False) -> str:
+    import re
+
     from indexer.text.normalize import fold
 
     q = fold(q)
     if q.startswith('"'):
         return '"' + " ".join(q.strip('"').split()) + '"'
-    return " AND ".join(q.split())
+    words = re.findall(r"\w+", q)
+    return " OR ".join(words) if any_word else " AND ".join(words)
+
+
+def runtime_queries(engine, n: int = 10, seed: int = 5) -> dict[str, list[str]]:
+    """The ``question`` and ``long`` kinds, read at run time (never stored in the repository)."""
+    import random
+    import re
+
+    from relevance import VIQUAD
+
+    out: dict[str, list[str]] = {}
+    qfile = VIQUAD / "queries.tsv"
+    if qfile.exists():
+        lines = [ln.split("\t", 1)[1] for ln in qfile.read_text(encoding="utf-8").splitlines() if "\t" in ln]
+        out["question"] = random.Random(seed).sample(lines, min(n, len(lines)))
+    s = engine.searcher()
+    rng = random.Random(seed)
+    total = s.reader().doc_count_all()
+    longs: list[str] = []
+    for _ in range(50 * n):
+        if len(longs) >= n:
+            break
+        d = rng.randrange(total)
+        if not s.reader().is_deleted(d):
+            body = s.stored_fields(d).get("body") or ""
+            sents = [x.strip(' ."“”') for x in re.split(r"(?<=[.!?…])\s+", body)
+                     if 10 <= len(re.findall(r"[^\W_]+", x)) <= 15 and not any(c.isdigit() for c in x)]
+            if sents:
+                longs.append(rng.choice(sents))
+    out["long"] = longs
+    return out
 
 
 def main() -> None:
@@ -90,12 +126,14 @@ def main() -> None:
     ap.add_argument("--size", choices=["1k", "10k", "full"], default="10k")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    ap.add_argument("--index", type=Path, help="an index elsewhere (default WORKDIR/SIZE/index)")
     args = ap.parse_args()
     work = args.workdir / args.size
-    index_path = work / "index"
+    index_path = args.index or work / "index"
+    work.mkdir(parents=True, exist_ok=True)
     if not index_path.exists():
         raise SystemExit(f"no index at {index_path}: run bench/ingest.py --size {args.size} first")
-    db_path = work / "fts5.sqlite"
+    db_path = (args.index.parent / f"fts5-{args.index.name}.sqlite") if args.index else work / "fts5.sqlite"
     if not db_path.exists():
         t = time.perf_counter()
         build_fts(index_path, db_path)
@@ -124,11 +162,13 @@ def main() -> None:
 
     db = sqlite3.connect(db_path)
     jobs = []  # (kind, query, request kwargs, fts where, fts params)
-    for kind, qs in QUERIES.items():
+    queries = dict(QUERIES, **runtime_queries(engine))
+    for kind, qs in queries.items():
         jobs += [(kind, q, {}, "", ()) for q in qs]
     jobs += [("filtered", q, kw, w, p) for q, kw, w, p in filt_reqs]
 
     orig = (search_mod.snippet, search_mod.highlight_all)
+    asked = set(queries.get("question", ()))
 
     def run_vn(q, kw, snippets: bool) -> float:
         if not snippets:
@@ -144,7 +184,7 @@ def main() -> None:
         sql = ("SELECT rowid, title, snippet(fts, 1, '<mark>', '</mark>', '…', 40) FROM fts "
                "WHERE fts MATCH ?" + (" AND " + where if where else "") + " ORDER BY bm25(fts) LIMIT 10")
         t = time.perf_counter()
-        rows = db.execute(sql, (fts_query(q), *params)).fetchall()
+        rows = db.execute(sql, (fts_query(q, any_word=q in asked), *params)).fetchall()
         return (time.perf_counter() - t) * 1000, len(rows)
 
     lat = {}  # (engine, kind) -> [ms]
@@ -167,7 +207,7 @@ def main() -> None:
                     totals[q + str(kw)] = n
                 lat.setdefault((eng, kind), []).append(dt)
                 lat.setdefault((eng, "all"), []).append(dt)
-    kinds = list(QUERIES) + ["filtered", "all"]
+    kinds = list(queries) + ["filtered", "all"]
     rows = []
     res = {"size": args.size, "rounds": args.rounds, "docs": stats["documents"],
            "segments": _segments(index_path), "kinds": {}}

@@ -191,7 +191,7 @@ def test_type_query_facets_chips_pages_article_related(desktop):
     assert page.locator("ol.hits > li.hit").count() == 10
     assert page.locator("li.hit .snippet mark").count() >= 10
     total = _total(page)
-    assert total > 20
+    assert total > 10  # two pages (14 articles have "nhat ban" together)
     desktop.shot("search")
 
     # Apply a facet: the count shown is the number of results after filtering.

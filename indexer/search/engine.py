@@ -584,6 +584,27 @@ class SearchEngine:
         return read_query(parsed, lambda part: self._part_query(part, s), common, is_word, share,
                           fuzzy)
 
+    def match_query(self, q: str) -> wq.Query | None:
+        """The Whoosh query of what ``q`` matched (the union of the stages it ran).
+
+        For checks against Whoosh itself; None when a best-match stage (counted from
+        bitsets, no Whoosh query of its own) was used.
+        """
+        parsed = self.parse(q)
+        s = self.searcher()
+        self.expand(parsed)
+        used = self.search(SearchRequest(q=q, per_page=1, facets=False, debug=True)).explain["stage"]
+        ladder = stages(self.read(parsed, s))
+        names = [st.name for st in ladder]
+        if used not in names:
+            return None
+        picked = ladder[:names.index(used) + 1]
+        if any(st.query is None for st in picked):
+            return None
+        reading = self.read(parsed, s)
+        out = wq.Or([st.query for st in picked]) if len(picked) > 1 else picked[0].query
+        return wq.AndNot(out, reading.negative) if reading.negative is not None else out
+
     def _run_stages(self, s, ladder: list[Stage], reading: Reading, score_q: wq.Query,
                     filt: _Filter | None, limit: int, req: SearchRequest,
                     trace: dict[str, Any]) -> tuple[_Retrieved, Stage]:
