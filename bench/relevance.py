@@ -34,6 +34,7 @@ import argparse
 import gzip
 import json
 import math
+import os
 import random
 import re
 import sqlite3
