@@ -54,3 +54,30 @@ def test_sink_add_delete_commit_round_trip(fresh_config):
     sink.commit()
     assert sink.existing()[0] == {}
     sink.close()
+
+
+def test_the_engine_speaks_its_own_query_types(engine):
+    from whoosh import query as wq
+
+    from indexer.backends.whoosh.translate import to_whoosh
+    from indexer.search import query as vq
+
+    for text in ["bộ chỉ huy quân sự", '"Nhật Bản" -Mỹ', "thuy*", "bo truong quoc phong"]:
+        q = engine.match_query(text)
+        assert isinstance(q, vq.Query), text
+        assert not any(isinstance(leaf, wq.Query) for leaf in q.leaves())
+        assert str(to_whoosh(q)) == str(q)  # the same tree, printed the same way
+
+
+def test_only_the_whoosh_backend_imports_whoosh():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for path in [*(root / "indexer").rglob("*.py"), *(root / "webapp").rglob("*.py")]:
+        if "backends/whoosh" in path.as_posix():
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n == "whoosh" or n.startswith("whoosh.") for n in names), path

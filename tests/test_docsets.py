@@ -12,6 +12,8 @@ import pytest
 from whoosh import query as wq
 
 from indexer.backends.whoosh import internals
+from indexer.backends.whoosh.translate import to_whoosh
+from indexer.search import query as vq
 from indexer.backends.whoosh.postings import CHAMPIONS, DocSets, iter_bits, scoring_terms
 from indexer.search.engine import SearchRequest, _facet_columns
 
@@ -27,9 +29,9 @@ def _whoosh_docs(engine, q) -> set[int]:
     (Whoosh's own AndNot matcher keeps an excluded document when it is the first one
     of the positive side: "giá vàng -đô" on this index matched an article with "đô".)
     """
-    if isinstance(q, wq.AndNot):
+    if isinstance(q, vq.AndNot):
         return _whoosh_docs(engine, q.a) - _whoosh_docs(engine, q.b)
-    return set(engine.searcher().docs_for_query(q))
+    return set(engine.searcher().docs_for_query(to_whoosh(q)))
 
 
 def _bits_docs(ds: DocSets, bits: int) -> set[int]:
@@ -89,12 +91,12 @@ def test_filters_as_bitsets_match_whoosh_filters(engine):
     category = facets["category"][0][0]
     assert ds.field_value("category", category) and (
         _bits_docs(ds, ds.field_value("category", category))
-        == _whoosh_docs(engine, wq.Term("category", category)))
+        == _whoosh_docs(engine, vq.Term("category", category)))
     months = sorted(m for m, _ in engine.search(SearchRequest(q="bộ", per_page=1)).facets["month"])
     assert months, "the test index has dated articles"
     start, end = months[0] + "-01", months[len(months) // 2] + "-31"
     assert _bits_docs(ds, ds.date_range(start, end)) == _whoosh_docs(
-        engine, wq.TermRange("published", start, end))
+        engine, vq.TermRange("published", start, end))
     assert ds.date_range(start, end).bit_count() > 0
     del s
 

@@ -14,7 +14,7 @@ import concurrent.futures
 from urllib.parse import quote
 
 import pytest
-from whoosh import query as wq
+from indexer.search import query as vq
 
 from indexer.search.querylang import QueryTooLongError, parse_query
 from indexer.search.engine import MAX_PREFIX_EXPANSION, BadRequest, SearchEngine, SearchRequest
@@ -239,7 +239,7 @@ def test_prefix_expansion_is_bounded(engine):
     parsed = engine.parse("th* ng* tr* ch* nh* kh* ph* gi* qu*")
     s = engine.searcher()
     q = engine._retrieval_query(parsed, s, require_all=False)
-    terms = [t for t in q.leaves() if isinstance(t, wq.Term)]
+    terms = [t for t in q.leaves() if isinstance(t, vq.Term)]
     parts = len(parsed.positive)
     assert parts == 9
     assert len(terms) <= parts * 2 * MAX_PREFIX_EXPANSION

@@ -6,6 +6,7 @@ groupedby facets undercount and filtered totals re-run the query unfiltered.)
 
 from whoosh import sorting
 
+from indexer.backends.whoosh.translate import to_whoosh
 from indexer.search.engine import FACET_FIELDS, SearchRequest
 
 
@@ -14,7 +15,7 @@ def test_facets_match_whoosh_groupedby_and_filtered_total(engine):
         res = engine.search(SearchRequest(q=q))
         s = engine.searcher()
         # The match is the union of the stages run up to the one used (indexer.search.matching).
-        query = engine.match_query(q)
+        query = to_whoosh(engine.match_query(q))
         ref = s.search(query, limit=5, groupedby={n: sorting.FieldFacet(n, maptype=sorting.Count)
                                                   for n in FACET_FIELDS}, optimize=False)
         assert res.total == len(ref)

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from whoosh import query as wq
+from indexer.search import query as vq
 
 from indexer.backends.whoosh import internals, store
 from indexer.backends.whoosh.reader import facet_columns
+from indexer.backends.whoosh.translate import to_whoosh
 from indexer.config import Config
 from indexer.backends.whoosh.postings import DocSets, SharedState, docsets_for
 from indexer.search.display import lead_to_show, snippet_source
@@ -103,16 +104,16 @@ class _Filter:
             out &= ds.date_range(self.date_from, self.date_to)
         return out
 
-    def query(self) -> wq.Query:
+    def query(self) -> vq.Query:
         """The same filter as a Whoosh query (for ``explain``)."""
         clauses = []
         if self.outlet:
-            clauses.append(wq.Or([wq.Term("outlet", v) for v in self.outlet]))
+            clauses.append(vq.Or([vq.Term("outlet", v) for v in self.outlet]))
         if self.category:
-            clauses.append(wq.Or([wq.Term("category", v) for v in self.category]))
+            clauses.append(vq.Or([vq.Term("category", v) for v in self.category]))
         if self.date_from or self.date_to:
-            clauses.append(wq.TermRange("published", self.date_from, self.date_to))
-        return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+            clauses.append(vq.TermRange("published", self.date_from, self.date_to))
+        return clauses[0] if len(clauses) == 1 else vq.And(clauses)
 
 
 def _any_value(ds: DocSets, name: str, values: tuple[str, ...]) -> int:
@@ -584,7 +585,7 @@ class SearchEngine:
         return read_query(parsed, lambda part: self._part_query(part, s), common, is_word, share,
                           fuzzy)
 
-    def match_query(self, q: str) -> wq.Query | None:
+    def match_query(self, q: str) -> vq.Query | None:
         """The Whoosh query of what ``q`` matched (the union of the stages it ran).
 
         For checks against Whoosh itself; None when a best-match stage (counted from
@@ -602,10 +603,10 @@ class SearchEngine:
         if any(st.query is None for st in picked):
             return None
         reading = self.read(parsed, s)
-        out = wq.Or([st.query for st in picked]) if len(picked) > 1 else picked[0].query
-        return wq.AndNot(out, reading.negative) if reading.negative is not None else out
+        out = vq.Or([st.query for st in picked]) if len(picked) > 1 else picked[0].query
+        return vq.AndNot(out, reading.negative) if reading.negative is not None else out
 
-    def _run_stages(self, s, ladder: list[Stage], reading: Reading, score_q: wq.Query,
+    def _run_stages(self, s, ladder: list[Stage], reading: Reading, score_q: vq.Query,
                     filt: _Filter | None, limit: int, req: SearchRequest,
                     trace: dict[str, Any]) -> tuple[_Retrieved, Stage]:
         """Run ``ladder`` until a stage finds ``search.enough_matches`` articles.
@@ -677,10 +678,10 @@ class SearchEngine:
             return None
         return _Filter(tuple(req.outlet), tuple(req.category), req.date_from, req.date_to)
 
-    def _part_query(self, part: QueryPart, s) -> wq.Query | None:
+    def _part_query(self, part: QueryPart, s) -> vq.Query | None:
         folds = [syl.fold for syl in part.syllables]
         if part.kind == "phrase" and len(folds) > 1:
-            return wq.Or([wq.Phrase("title_f", folds), wq.Phrase("body_f", folds)])
+            return vq.Or([vq.Phrase("title_f", folds), vq.Phrase("body_f", folds)])
         if part.kind == "prefix":
             stem = folds[0]
             terms = []
@@ -688,8 +689,8 @@ class SearchEngine:
                 for i, t in enumerate(s.reader().expand_prefix(fieldname, stem)):
                     if i >= MAX_PREFIX_EXPANSION:
                         break
-                    terms.append(wq.Term(fieldname, t.decode("utf-8") if isinstance(t, bytes) else t))
-            return wq.Or(terms) if terms else wq.NullQuery
+                    terms.append(vq.Term(fieldname, t.decode("utf-8") if isinstance(t, bytes) else t))
+            return vq.Or(terms) if terms else vq.NullQuery
         return None
 
     def synonyms(self) -> Synonyms:
@@ -720,8 +721,8 @@ class SearchEngine:
 
     def _retrieval_query(self, parsed: ParsedQuery, s, require_all: bool,
                          fuzzy: dict[str, list[str]] | None = None,
-                         all_but_one: bool = False) -> wq.Query:
-        clauses: list[wq.Query] = []
+                         all_but_one: bool = False) -> vq.Query:
+        clauses: list[vq.Query] = []
         for part in parsed.positive:
             special = self._part_query(part, s)
             if special is not None:
@@ -738,19 +739,19 @@ class SearchEngine:
                     i += 1
                     continue
                 alts = [syls[i:i + exp.length]] + [list(a) for a in exp.alternatives]
-                clauses.append(wq.Or([_all_of(a, fuzzy) for a in alts]))
+                clauses.append(vq.Or([_all_of(a, fuzzy) for a in alts]))
                 i += exp.length
         if not clauses:
-            positive: wq.Query = wq.Every()
+            positive: vq.Query = vq.Every()
         elif require_all:
-            positive = wq.And(clauses) if len(clauses) > 1 else clauses[0]
+            positive = vq.And(clauses) if len(clauses) > 1 else clauses[0]
         else:
             # "Most of the words": at least half of them (documents with more rank first).
             if all_but_one and len(clauses) > 2:
                 # Whoosh's Or(minmatch=) is not implemented: spell "all but one" out.
-                positive = wq.Or([wq.And(clauses[:i] + clauses[i + 1:]) for i in range(len(clauses))])
+                positive = vq.Or([vq.And(clauses[:i] + clauses[i + 1:]) for i in range(len(clauses))])
             else:
-                positive = wq.Or(clauses, minmatch=max(1, len(clauses) // 2)) if len(clauses) > 1 else clauses[0]
+                positive = vq.Or(clauses, minmatch=max(1, len(clauses) // 2)) if len(clauses) > 1 else clauses[0]
         negatives = []
         for part in parsed.negative:
             special = self._part_query(part, s)
@@ -758,17 +759,17 @@ class SearchEngine:
                 negatives.append(special)
             else:
                 for syl in part.syllables:
-                    negatives.append(wq.Or([wq.Term("title_f", syl.fold), wq.Term("body_f", syl.fold)]))
+                    negatives.append(vq.Or([vq.Term("title_f", syl.fold), vq.Term("body_f", syl.fold)]))
         # Syllables typed with diacritics: documents holding them exactly score higher
         # already at retrieval, so they reach the re-scoring window on common words.
         exacts = sorted({x.exact for x in parsed.positive_syllables if x.exact != x.fold})
         if exacts:  # typed with diacritics: the plain syllables are meant plain ("chủ quan")
             exacts = sorted({x.exact for x in parsed.positive_syllables})
         if exacts and clauses:
-            positive = wq.AndMaybe(positive, wq.Or([wq.Term(f, e) for e in exacts
+            positive = vq.AndMaybe(positive, vq.Or([vq.Term(f, e) for e in exacts
                                                     for f in ("title_x", "body_x")]))
         if negatives:
-            return wq.AndNot(positive, wq.Or(negatives))
+            return vq.AndNot(positive, vq.Or(negatives))
         return positive
 
     def _rescore_window(self, parsed: ParsedQuery) -> int:
@@ -854,22 +855,22 @@ class SearchEngine:
             out.extend([w for w in words if position(w) == 0
                         and not any(ch.isdigit() for ch in w)][:3])
         seen = {_fold(x) for x in out}
-        clauses: list[wq.Query] = [wq.Term("title_f", f) for f in folds[:-1]]
+        clauses: list[vq.Query] = [vq.Term("title_f", f) for f in folds[:-1]]
         last = folds[-1]
         if not partial or len(last) < 2:
-            clauses.append(wq.Term("title_f", last))
+            clauses.append(vq.Term("title_f", last))
         else:
             expanded = []
             for i, t in enumerate(s.reader().expand_prefix("title_f", last)):
                 if i >= MAX_PREFIX_EXPANSION:
                     break
-                expanded.append(wq.Term("title_f", t.decode("utf-8") if isinstance(t, bytes) else t))
+                expanded.append(vq.Term("title_f", t.decode("utf-8") if isinstance(t, bytes) else t))
             if not expanded:
                 return out[:limit]
-            clauses.append(wq.Or(expanded))
-        query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
+            clauses.append(vq.Or(expanded))
+        query = vq.And(clauses) if len(clauses) > 1 else clauses[0]
         ranked = []
-        for rank, hit in enumerate(s.search(query, limit=max(limit * 6, 30), terms=False)):
+        for rank, hit in enumerate(s.search(to_whoosh(query), limit=max(limit * 6, 30), terms=False)):
             title = " ".join((hit.get("title") or "").split())
             if not title:
                 continue
@@ -914,7 +915,7 @@ class SearchEngine:
 
     # -- explain ----------------------------------------------------------------
 
-    def explain(self, parsed: ParsedQuery, used: wq.Query | None = None,
+    def explain(self, parsed: ParsedQuery, used: vq.Query | None = None,
                 req: SearchRequest | None = None, filt=None,
                 trace: dict[str, Any] | None = None) -> dict[str, Any]:
         """How a query was understood: normalised form, tokens per field, Whoosh query."""
@@ -1026,15 +1027,15 @@ class SearchEngine:
         return out
 
 
-def _syllable_clause(fold: str, fuzzy: dict[str, list[str]] | None) -> wq.Query:
+def _syllable_clause(fold: str, fuzzy: dict[str, list[str]] | None) -> vq.Query:
     """One query syllable in either folded field (or, if unknown, a word one edit away)."""
     terms = [fold] + list((fuzzy or {}).get(fold, ()))
-    return wq.Or([wq.Term(f, t) for t in terms for f in ("title_f", "body_f")])
+    return vq.Or([vq.Term(f, t) for t in terms for f in ("title_f", "body_f")])
 
 
-def _all_of(syls, fuzzy: dict[str, list[str]] | None) -> wq.Query:
+def _all_of(syls, fuzzy: dict[str, list[str]] | None) -> vq.Query:
     clauses = [_syllable_clause(x.fold, fuzzy) for x in syls]
-    return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+    return clauses[0] if len(clauses) == 1 else vq.And(clauses)
 
 
 def _marks(parsed: ParsedQuery) -> tuple[set[str], set[str], tuple[str, ...]]:

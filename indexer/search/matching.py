@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import query as wq
+from indexer.search import query as vq
 
 from indexer.search.querylang import ParsedQuery, QueryPart
 from indexer.text.analysis import Syllable, syllables
@@ -139,11 +139,11 @@ class Clause:
     """One unit of matching: a syllable, a synonym span, a phrase or a prefix."""
 
     text: str
-    fold: wq.Query            # the diacritic-free reading
-    exact: wq.Query | None    # the reading as typed (None: the same as ``fold``)
+    fold: vq.Query            # the diacritic-free reading
+    exact: vq.Query | None    # the reading as typed (None: the same as ``fold``)
     common: bool = False
 
-    def query(self, as_typed: bool) -> wq.Query:
+    def query(self, as_typed: bool) -> vq.Query:
         return self.exact if as_typed and self.exact is not None else self.fold
 
 
@@ -153,7 +153,7 @@ class Reading:
 
     clauses: list[Clause]
     groups: list[list[str]] = field(default_factory=list)  # folded syllables kept together
-    negative: wq.Query | None = None
+    negative: vq.Query | None = None
     marked: bool = False      # typed with diacritics
     long: bool = False        # best match over all words, not all of them
     question: bool = False
@@ -182,8 +182,8 @@ def required_count(n: int) -> int:
     return n if n <= 3 else max(3, (3 * n) // 4)
 
 
-def _either(fieldnames: tuple[str, str], text: str) -> wq.Query:
-    return wq.Or([wq.Term(f, text) for f in fieldnames])
+def _either(fieldnames: tuple[str, str], text: str) -> vq.Query:
+    return vq.Or([vq.Term(f, text) for f in fieldnames])
 
 
 FOLD = ("title_f", "body_f")
@@ -192,32 +192,32 @@ EXACT = ("title_x", "body_x")
 
 def _syllable_clause(s: Syllable, marked: bool, fuzzy: dict[str, list[str]]) -> Clause:
     alts = [s.fold] + list(fuzzy.get(s.fold, ()))
-    fold_q = wq.Or([wq.Term(f, t) for t in alts for f in FOLD])
+    fold_q = vq.Or([vq.Term(f, t) for t in alts for f in FOLD])
     exact_q = None
     if marked:
         # A correction one letter away has no diacritics typed: any form of it.
-        exact_q = wq.Or([wq.Term(f, s.exact) for f in EXACT]
-                        + [wq.Term(f, t) for t in alts[1:] for f in FOLD])
+        exact_q = vq.Or([vq.Term(f, s.exact) for f in EXACT]
+                        + [vq.Term(f, t) for t in alts[1:] for f in FOLD])
     return Clause(s.exact, fold_q, exact_q)
 
 
-def _all(clauses: list[wq.Query]) -> wq.Query:
-    return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+def _all(clauses: list[vq.Query]) -> vq.Query:
+    return clauses[0] if len(clauses) == 1 else vq.And(clauses)
 
 
-def _form(folds: list[str]) -> wq.Query:
+def _form(folds: list[str]) -> vq.Query:
     """A synonym form: its syllables adjacent, in the title or the body."""
     if len(folds) == 1:
         return _either(FOLD, folds[0])
-    return wq.Or([wq.Phrase(f, folds) for f in FOLD])
+    return vq.Or([vq.Phrase(f, folds) for f in FOLD])
 
 
 def _part_clauses(part: QueryPart, marked: bool, fuzzy: dict[str, list[str]],
-                  special: wq.Query | None) -> list[Clause]:
+                  special: vq.Query | None) -> list[Clause]:
     if special is not None:  # a phrase or a prefix
         exact = None
         if part.kind == "phrase" and marked:
-            exact = wq.And([special] + [_either(EXACT, s.exact) for s in part.syllables])
+            exact = vq.And([special] + [_either(EXACT, s.exact) for s in part.syllables])
         return [Clause(part.text, special, exact)]
     spans = {e.start: e for e in part.expansions}
     syls = part.syllables
@@ -233,17 +233,17 @@ def _part_clauses(part: QueryPart, marked: bool, fuzzy: dict[str, list[str]],
         # whole ("ủy ban nhân dân" together, not four syllables anywhere).
         own = syls[i:i + exp.length]
         alts = [_form([s.fold for s in alt]) for alt in exp.alternatives]
-        fold_q = wq.Or([_form([s.fold for s in own])] + alts)
+        fold_q = vq.Or([_form([s.fold for s in own])] + alts)
         exact_q = None
         if marked:
-            exact_q = wq.Or([_all([_form([s.fold for s in own])]
+            exact_q = vq.Or([_all([_form([s.fold for s in own])]
                                   + [_either(EXACT, s.exact) for s in own])] + alts)
         out.append(Clause(" ".join(s.exact for s in own), fold_q, exact_q))
         i += exp.length
     return out
 
 
-def read_query(parsed: ParsedQuery, special: Callable[[QueryPart], wq.Query | None],
+def read_query(parsed: ParsedQuery, special: Callable[[QueryPart], vq.Query | None],
                common_terms: CommonTerms, is_word: Callable[[list[Syllable]], bool],
                share: Callable[[Syllable, bool], float], fuzzy: dict[str, list[str]] | None = None) -> Reading:
     """The :class:`Reading` of ``parsed``.
@@ -292,7 +292,7 @@ def read_query(parsed: ParsedQuery, special: Callable[[QueryPart], wq.Query | No
             negatives.append(sp)
         else:
             negatives.extend(_either(FOLD, s.fold) for s in part.syllables)
-    neg = wq.Or(negatives) if negatives else None
+    neg = vq.Or(negatives) if negatives else None
     return Reading(clauses, groups, neg, marked, long, question, why)
 
 
@@ -334,9 +334,9 @@ def _groups(syls: list[Syllable], is_word: Callable[[list[Syllable]], bool],
     return out
 
 
-def together(groups: list[list[str]]) -> list[wq.Query]:
+def together(groups: list[list[str]]) -> list[vq.Query]:
     """One phrase query (title or body) per group: its syllables adjacent."""
-    return [wq.Or([wq.Phrase(f, g) for f in FOLD]) for g in groups]
+    return [vq.Or([vq.Phrase(f, g) for f in FOLD]) for g in groups]
 
 
 # -- stages ---------------------------------------------------------------------------
@@ -347,10 +347,10 @@ class Stage:
 
     name: str
     why: str
-    query: wq.Query | None = None        # evaluated as a whole (all of its clauses)
-    best_of: list[wq.Query] | None = None  # or: at least ``need`` of these
+    query: vq.Query | None = None        # evaluated as a whole (all of its clauses)
+    best_of: list[vq.Query] | None = None  # or: at least ``need`` of these
     need: int = 0
-    optional: list[wq.Query] = field(default_factory=list)  # common clauses (never required)
+    optional: list[vq.Query] = field(default_factory=list)  # common clauses (never required)
     notice: str | None = None              # the page's notice when this stage's matches show
     relaxed: bool = False
 
@@ -364,7 +364,7 @@ def stages(r: Reading) -> list[Stage]:
     """The stages of ``r``, strictest first (each later one matches more)."""
     out: list[Stage] = []
     if not r.clauses:  # only exclusions or filters
-        return [Stage("everything", "no words to look for", query=wq.Every())]
+        return [Stage("everything", "no words to look for", query=vq.Every())]
     if r.long:
         req = r.required
         need = required_count(len(req))

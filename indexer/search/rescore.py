@@ -17,7 +17,8 @@ from __future__ import annotations
 import itertools
 import math
 
-from whoosh.reading import TermNotFound
+
+from collections.abc import Callable
 
 from indexer.search.querylang import ParsedQuery
 
@@ -47,24 +48,6 @@ MAX_FUZZY_VARIANTS = 6
 
 Clause = list[tuple[str, str | None]]
 _NONE: frozenset = frozenset()  # (fold, exact as typed or None) per syllable
-
-
-def _positions(searcher, fieldname: str, term: str, docnums: list[int]) -> dict[int, frozenset]:
-    out: dict[int, frozenset] = {}
-    try:
-        m = searcher.postings(fieldname, term)
-    except (TermNotFound, KeyError):
-        return out
-    for d in docnums:
-        if not m.is_active():
-            break
-        if m.id() < d:
-            m.skip_to(d)
-            if not m.is_active():
-                break
-        if m.id() == d:
-            out[d] = frozenset(m.value_as("positions"))
-    return out
 
 
 def variants(parsed: ParsedQuery, fuzzy: dict[str, list[str]] | None = None,
@@ -279,21 +262,19 @@ def _stand_ins(vs: list[_Variant], order: list[int], members, schema) -> dict:
 
 
 def rescore(searcher, docs: list[tuple[int, float]], parsed: ParsedQuery,
-            fuzzy: dict[str, list[str]] | None = None,
-            positions=None, doc_frequency=None, members=None,
+            fuzzy: dict[str, list[str]] | None = None, *,
+            positions: Callable[[str, str, list[int]], dict[int, frozenset]],
+            doc_frequency=None, members=None,
             common: set[str] | frozenset = frozenset()) -> list[tuple[int, float]]:
     """Return ``docs`` re-ordered by the Vietnamese match score (stable on ties).
 
-    ``positions(fieldname, term, sorted_docnums)`` reads term positions (default:
-    Whoosh's posting matcher) and ``doc_frequency(fieldname, term)`` counts a term's
+    ``positions(fieldname, term, sorted_docnums)`` reads term positions (the backend's
+    postings reader) and ``doc_frequency(fieldname, term)`` counts a term's
     articles (default: the reader's); the search engine passes its cached versions,
     and ``members(fieldname, term)``: the term's documents as a little-endian bitset
     (bytes), from which :func:`_stand_ins` spares most position reads. ``common``: the
     folded syllables of a long query's frequent words, weighted down.
     """
-    if positions is None:
-        def positions(fieldname, term, order):
-            return _positions(searcher, fieldname, term, order)
     vs = [_Variant(c) for c in variants(parsed, fuzzy)]
     vs = [v for v in vs if v.folds]
     if not vs:

@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from collections.abc import Callable, Iterable, Iterator
 
-from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
 from indexer.backends.whoosh import internals
 from indexer.backends.whoosh.positions import CompactPositions, iter_positions
 from indexer.backends.whoosh.schema import bigrams
+from indexer.backends.whoosh.translate import to_whoosh
+from indexer.search import query as vq
 
 __all__ = ["DocSets", "SharedState", "Evaluated", "TermData", "docsets_for", "iter_bits", "bits_from_ids"]
 
@@ -369,7 +370,7 @@ class DocSets:
 
     # -- queries --------------------------------------------------------------------
 
-    def evaluate(self, q: wq.Query, deadline: float | None = None, within: int | None = None) -> Evaluated:
+    def evaluate(self, q: vq.Query, deadline: float | None = None, within: int | None = None) -> Evaluated:
         """The documents matching ``q`` exactly.
 
         Two passes: an upper bound first (a phrase as all of its syllables, an
@@ -390,30 +391,29 @@ class DocSets:
         finally:
             self._deadline = None
 
-    def _eval(self, q: wq.Query, within: int | None) -> int:
+    def _eval(self, q: vq.Query, within: int | None) -> int:
         """Bitset of ``q``; ``within`` None: the upper bound, else exact inside ``within``."""
-        if isinstance(q, wq.Term):
-            text = q.text.decode("utf-8") if isinstance(q.text, bytes) else q.text
-            return self.term(q.fieldname, text)
-        if isinstance(q, wq.AndMaybe):
+        if isinstance(q, vq.Term):
+            return self.term(q.fieldname, q.text)
+        if isinstance(q, vq.AndMaybe):
             return self._eval(q.a, within)
-        if isinstance(q, wq.AndNot):
+        if isinstance(q, vq.AndNot):
             if within is None:
                 return self._eval(q.a, within)
             return self._eval(q.a, within) & ~self._eval(q.b, within)
-        if isinstance(q, wq.And):
+        if isinstance(q, vq.And):
             out = self.live
             for sub in q.subqueries:
                 out &= self._eval(sub, within)
                 if not out:
                     break
             return out
-        if isinstance(q, wq.Or):
+        if isinstance(q, vq.Or):
             out = 0
             for sub in q.subqueries:
                 out |= self._eval(sub, within)
             return out
-        if isinstance(q, wq.Phrase):
+        if isinstance(q, vq.Phrase):
             out = self.live
             for word in q.words:
                 out &= self.term(q.fieldname, word)
@@ -428,12 +428,12 @@ class DocSets:
             if within is None or len(q.words) < 2:
                 return out
             return self.phrase(q.fieldname, list(q.words), out & within)
-        if isinstance(q, wq.Every):
+        if isinstance(q, vq.Every):
             return self.live
-        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        if isinstance(q, vq.Nothing):
             return 0
         # Anything else: ask Whoosh (exact, slower).
-        return bits_from_ids(self.searcher.docs_for_query(q), self.size)
+        return bits_from_ids(self.searcher.docs_for_query(to_whoosh(q)), self.size)
 
     def phrase(self, fieldname: str, words: list[str], candidates: int) -> int:
         """The documents of ``candidates`` where ``words`` occur one after another."""
@@ -549,7 +549,7 @@ class DocSets:
             if m.is_active() and m.id() == d:
                 out[d + offset] = frozenset(m.value_as("positions"))
 
-    def top(self, q: wq.Query, bits: int, limit: int, prefer: int = 0) -> list[tuple[int, float]]:
+    def top(self, q: vq.Query, bits: int, limit: int, prefer: int = 0) -> list[tuple[int, float]]:
         """The ``limit`` best documents of ``bits`` for ``q``, by BM25 from champion lists.
 
         A document's score is the sum of its champion scores over the query's terms
@@ -584,43 +584,42 @@ class DocSets:
         return [(d, float(sc)) for d, sc in best]
 
 
-def _has_phrase(q: wq.Query) -> bool:
-    if isinstance(q, wq.Phrase):
+def _has_phrase(q: vq.Query) -> bool:
+    if isinstance(q, vq.Phrase):
         return True
-    if isinstance(q, (wq.AndNot, wq.AndMaybe)):
+    if isinstance(q, (vq.AndNot, vq.AndMaybe)):
         return _has_phrase(q.a) or _has_phrase(q.b)
-    if isinstance(q, wq.compound.CompoundQuery):
+    if isinstance(q, vq.Compound):
         return any(_has_phrase(sub) for sub in q.subqueries)
     return False
 
 
-def _has_exclusion(q: wq.Query) -> bool:
-    if isinstance(q, wq.AndNot):
+def _has_exclusion(q: vq.Query) -> bool:
+    if isinstance(q, vq.AndNot):
         return True
-    if isinstance(q, wq.AndMaybe):
+    if isinstance(q, vq.AndMaybe):
         return _has_exclusion(q.a)
-    if isinstance(q, wq.compound.CompoundQuery):
+    if isinstance(q, vq.Compound):
         return any(_has_exclusion(sub) for sub in q.subqueries)
     return False
 
 
-def scoring_terms(q: wq.Query) -> list[tuple[str, str]]:
+def scoring_terms(q: vq.Query) -> list[tuple[str, str]]:
     """The (field, text) of every term that adds to a document's score, once each."""
     out: dict[tuple[str, str], None] = {}
 
-    def walk(node: wq.Query) -> None:
-        if isinstance(node, wq.Term):
-            text = node.text.decode("utf-8") if isinstance(node.text, bytes) else node.text
-            out[(node.fieldname, text)] = None
-        elif isinstance(node, wq.AndNot):
+    def walk(node: vq.Query) -> None:
+        if isinstance(node, vq.Term):
+            out[(node.fieldname, node.text)] = None
+        elif isinstance(node, vq.AndNot):
             walk(node.a)
-        elif isinstance(node, wq.Phrase):
+        elif isinstance(node, vq.Phrase):
             for word in node.words:
                 out[(node.fieldname, word)] = None
-        elif isinstance(node, (wq.AndMaybe,)):
+        elif isinstance(node, (vq.AndMaybe,)):
             walk(node.a)
             walk(node.b)
-        elif isinstance(node, wq.compound.CompoundQuery):
+        elif isinstance(node, vq.Compound):
             for sub in node.subqueries:
                 walk(sub)
 
