@@ -26,6 +26,7 @@ from indexer.backends.whoosh.translate import to_whoosh
 from indexer.config import Config
 from indexer.backends.whoosh.postings import DocSets, SharedState, docsets_for
 from indexer.search.display import lead_to_show, snippet_source
+from indexer.search.periods import undated_summary
 from indexer.search.highlight import highlight_all, snippet
 from indexer.search.querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
 from indexer.search.suggest import Suggester
@@ -174,6 +175,7 @@ class SearchResult:
     took_ms: float
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    undated: int = 0  # matching articles without a date (not in the month facet)
     relaxed: bool = False  # not every term matched: "showing articles with most words"
     partial: bool = False  # the time limit cut the search short
     suggestion: str | None = None
@@ -518,6 +520,7 @@ class SearchEngine:
         result.total = res.total
         if req.facets:
             result.facets = _facets(s, res.bits)
+            result.undated = (res.bits or 0).bit_count() - sum(c for _m, c in result.facets.get("month", []))
         # Out of time: keep the first stage's order rather than re-scoring.
         ranked = res.hits if res.partial else self._rank(s, res.hits, parsed, req, fuzzy, reading,
                                                          first=res.first)
@@ -1021,10 +1024,27 @@ class SearchEngine:
                 if name != "month" else dict(sorted(counts.items()))
         dates = [t.decode() if isinstance(t, bytes) else t for t, _ in reader.iter_field("published")]
         out["date_range"] = [dates[0], dates[-1]] if dates else None
+        by_source = _undated_by_source(s, reader)
+        out["undated"] = sum(by_source.values())
+        out["undated_collections"] = undated_summary(by_source)
         target = store.resolve(self.live)
         out["index_path"] = str(self.live)
         out["index_bytes"] = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
         return out
+
+
+def _undated_by_source(s, reader) -> dict[str, int]:
+    """Per indexed source (file), how many of its articles have no date."""
+    dated: set[int] = set()
+    for term, _info in reader.iter_field("month"):
+        dated.update(s.postings("month", term).all_ids())
+    out = {}
+    for term, _info in reader.iter_field("source"):
+        term = term.decode("utf-8") if isinstance(term, bytes) else term
+        n = sum(1 for d in s.postings("source", term).all_ids() if d not in dated)
+        if n:
+            out[term] = n
+    return out
 
 
 def _syllable_clause(fold: str, fuzzy: dict[str, list[str]] | None) -> vq.Query:
@@ -1100,6 +1120,7 @@ def result_to_api(result: SearchResult) -> dict[str, Any]:
         "took_ms": result.took_ms,
         "results": [h.to_api() for h in result.hits],
         "facets": {k: [{"value": v, "count": c} for v, c in items] for k, items in result.facets.items()},
+        "undated": result.undated,
         "relaxed": result.relaxed,
         "partial": result.partial,
         "suggestion": result.suggestion,
