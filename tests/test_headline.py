@@ -152,3 +152,9 @@ def test_lead_is_shown_only_when_the_snippet_lacks_it():
     assert lead_to_show(art.description, art.title, "… nothing of it …") == art.description
     assert lead_to_show(art.description, art.title, art.description) is None
     assert lead_to_show(None, art.title, "x") is None
+
+
+def test_photo_caption_is_not_shown_as_a_lead():
+    caption = "Nga bắt đầu rút bớt quân khỏi Crimea hôm 23/4 (Ảnh: TASS)."  # title of unc:news_world_209
+    assert lead_to_show(caption, "Phương Tây còn hoài nghi Nga từng video rút quân gần biên giới Ukraine",
+                        "x") is None

@@ -14,6 +14,8 @@ import re
 __all__ = ["lead_to_show", "snippet_source"]
 
 _TAGS = re.compile(r"<[^>]+>")
+# A photo caption kept as the record's first line ("... (Ảnh: Reuters)."): not a lead.
+_CAPTION = re.compile(r"\(\s*Ảnh\s*:[^)]*\)\s*\.?\s*$")
 MAX_LEAD_WORDS = 45
 
 
@@ -28,8 +30,8 @@ def snippet_source(title: str, body: str) -> str:
 
 
 def lead_to_show(lead: str | None, title: str, snippet_html: str) -> str | None:
-    """The lead, unless it is the title itself or its start is already in the snippet."""
-    if not lead or lead == title:
+    """The lead, unless it is the title itself, a photo caption, or already in the snippet."""
+    if not lead or lead == title or _CAPTION.search(lead):
         return None
     text = _TAGS.sub("", snippet_html).replace("&amp;", "&")
     words = lead.split()
