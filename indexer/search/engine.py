@@ -21,7 +21,7 @@ from typing import Any
 from indexer.search import query as vq
 
 from indexer.backends.whoosh import internals, store
-from indexer.backends.whoosh.reader import facet_columns
+from indexer.backends.whoosh.reader import SearcherPool, facet_columns
 from indexer.backends.whoosh.translate import to_whoosh
 from indexer.config import Config
 from indexer.backends.whoosh.postings import DocSets, SharedState, docsets_for
@@ -244,55 +244,6 @@ def _copy_result(cached: SearchResult, started: float) -> SearchResult:
     return result
 
 
-class _Held:
-    """Owns one thread's searcher and closes it when dropped.
-
-    Segment files are plain open files (no mmap, see :func:`store.open_index`): when a
-    thread ends, or the engine is garbage-collected, its searcher's files must be
-    closed, not left to the garbage collector.
-    """
-
-    __slots__ = ("searcher",)
-
-    def __init__(self, searcher):
-        self.searcher = searcher
-
-    def __del__(self):
-        try:
-            self.searcher.close()
-        except Exception:
-            pass
-
-
-class _Searchers(threading.local):
-    held: _Held | None = None
-    generation: tuple | None = None
-    checked: float = 0.0
-
-    @property
-    def searcher(self):
-        return self.held.searcher if self.held is not None else None
-
-    @searcher.setter
-    def searcher(self, value) -> None:
-        if self.held is not None and self.held.searcher is value:
-            return
-        # Whoosh's refresh() shares unchanged segment readers with the searcher it
-        # replaces, so a replaced searcher is only closed when replaced by a new open.
-        old = self.held
-        if old is not None:
-            old.searcher = _Closed
-        self.held = _Held(value) if value is not None else None
-
-
-class _ClosedSearcher:
-    def close(self) -> None:
-        pass
-
-
-_Closed = _ClosedSearcher()
-
-
 class SearchEngine:
     """Search over one index path; thread-safe (one Whoosh searcher per thread).
 
@@ -304,7 +255,8 @@ class SearchEngine:
         self.config = config
         self.live = Path(index_path) if index_path else config.path("index")
         self.refresh_seconds = refresh_seconds
-        self._local = _Searchers()
+        self._pool = SearcherPool(self.live, refresh_seconds)
+        self._local = threading.local()  # this thread's search: when it started
         self._suggesters: dict[tuple, Suggester] = {}
         self._lock = threading.Lock()
         # Recent results (per process, shared by its threads), keyed by the request and
@@ -314,10 +266,6 @@ class SearchEngine:
         self._warming: threading.Thread | None = None
 
     # -- index access -----------------------------------------------------------
-
-    def _generation(self) -> tuple:
-        target = store.resolve(self.live)
-        return (str(target),)
 
     def searcher(self):
         """This thread's searcher, refreshed when the index changed."""
@@ -330,7 +278,7 @@ class SearchEngine:
     def _shared_state(self, s) -> SharedState:
         """The caches for this searcher's index state, shared with the other threads."""
         reader = s.reader()
-        key = (self._local.generation, reader.generation(), reader.doc_count_all(), reader.doc_count())
+        key = (self._pool.generation(), reader.generation(), reader.doc_count_all(), reader.doc_count())
         hot: list[tuple[str, str]] = []
         with self._lock:
             state = self._states.get(key)
@@ -366,45 +314,11 @@ class SearchEngine:
         thread.start()
 
     def _searcher(self):
-        loc = self._local
-        now = time.monotonic()
-        if loc.searcher is not None and now - loc.checked < self.refresh_seconds:
-            return loc.searcher
-        loc.checked = now
-        gen = self._generation()
-        if loc.searcher is not None and gen == loc.generation:
-            try:
-                if loc.searcher.up_to_date():
-                    return loc.searcher
-                new = loc.searcher.refresh()
-            except Exception:
-                new = None
-            if new is not None:
-                loc.searcher = new
-                return new
-        ix = store.open_index(self.live)
-        try:
-            opened = ix.searcher()
-        except Exception as exc:  # a segment file missing or unreadable: not a 500
-            raise store.IndexMissingError(
-                f"the index at {self.live} cannot be read ({type(exc).__name__}: {exc}); "
-                f"rebuild it with `vnsearch index PATH --rebuild`") from None
-        old = loc.searcher
-        loc.searcher = opened
-        loc.generation = gen
-        if old is not None:
-            try:
-                old.close()
-            except Exception:
-                pass
-        return loc.searcher
+        return self._pool.searcher()
 
     def close(self) -> None:
         """Close this thread's searcher (others close when their thread ends)."""
-        s = self._local.searcher
-        self._local.searcher = None
-        if s is not None:
-            s.close()
+        self._pool.close()
 
     def check(self) -> None:
         """Raise :class:`store.IndexMissingError` when the index cannot be searched."""
@@ -412,7 +326,7 @@ class SearchEngine:
 
     def suggester(self) -> Suggester:
         s = self.searcher()
-        gen = (self._local.generation, s.reader().doc_count_all(), s.reader().doc_count())
+        gen = (self._pool.generation(), s.reader().doc_count_all(), s.reader().doc_count())
         with self._lock:
             sug = self._suggesters.get(gen)
             if sug is None:
@@ -558,7 +472,7 @@ class SearchEngine:
     def _result_key(self, req: SearchRequest, s) -> tuple:
         """A search's identity: the request and the index state it ran against."""
         reader = s.reader()
-        return (self._local.generation, reader.doc_count_all(), reader.doc_count(), req.q, req.page,
+        return (self._pool.generation(), reader.doc_count_all(), reader.doc_count(), req.q, req.page,
                 req.per_page, tuple(req.outlet), tuple(req.category), req.date_from, req.date_to,
                 req.sort, req.facets, req.debug)
 

@@ -1,4 +1,4 @@
-"""Reading per-document columns of an opened Whoosh index: the facet columns.
+"""Reading an index: the per-thread searcher pool, and the facet columns.
 
 Facet counting over N matched documents is one C-level pass over a value number per
 document, not N calls of Whoosh's categorisers (``groupedby``); this builds those
@@ -7,12 +7,15 @@ arrays from the sortable columns once per searcher.
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+import time
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
-from indexer.backends.whoosh import internals
+from indexer.backends.whoosh import internals, store
 
-__all__ = ["FacetColumns", "facet_columns"]
+__all__ = ["FacetColumns", "SearcherPool", "facet_columns"]
 
 # field -> (distinct values, value number per document number; -1 = no value)
 FacetColumns = dict[str, tuple[list, list[int]]]
@@ -61,3 +64,114 @@ def facet_columns(searcher: Any, names: Iterable[str], shared: Any | None = None
             shared.facet_columns = cols
     slot["facet_columns"] = cols
     return cols
+
+
+class _Held:
+    """Owns one thread's searcher and closes it when dropped.
+
+    Segment files are plain open files (no mmap, see :func:`store.open_index`): when a
+    thread ends, or the engine is garbage-collected, its searcher's files must be
+    closed, not left to the garbage collector.
+    """
+
+    __slots__ = ("searcher",)
+
+    def __init__(self, searcher: Any):
+        self.searcher = searcher
+
+    def __del__(self) -> None:
+        try:
+            self.searcher.close()
+        except Exception:  # closing at interpreter exit or after the files went: nothing to do
+            pass
+
+
+class _ClosedSearcher:
+    def close(self) -> None:
+        pass
+
+
+_CLOSED = _ClosedSearcher()
+
+
+class _ThreadSearcher(threading.local):
+    """One thread's searcher, the index generation it reads, and when that was checked."""
+
+    held: _Held | None = None
+    generation: tuple | None = None
+    checked: float = 0.0
+
+    @property
+    def searcher(self) -> Any:
+        return self.held.searcher if self.held is not None else None
+
+    @searcher.setter
+    def searcher(self, value: Any) -> None:
+        if self.held is not None and self.held.searcher is value:
+            return
+        # Whoosh's refresh() shares unchanged segment readers with the searcher it
+        # replaces, so a replaced searcher is only closed when replaced by a new open.
+        old = self.held
+        if old is not None:
+            old.searcher = _CLOSED
+        self.held = _Held(value) if value is not None else None
+
+
+class SearcherPool:
+    """One Whoosh searcher per thread over the live index at ``live``, re-opened when
+    its generation changes (a rebuild's atomic swap) or refreshed after a commit, checked
+    at most every ``refresh_seconds``."""
+
+    def __init__(self, live: Path, refresh_seconds: float = 0.5):
+        self.live = live
+        self.refresh_seconds = refresh_seconds
+        self._local = _ThreadSearcher()
+
+    def generation(self) -> tuple | None:
+        """The generation this thread's searcher reads (set once it has one)."""
+        return self._local.generation
+
+    def _live_generation(self) -> tuple:
+        return (str(store.resolve(self.live)),)
+
+    def searcher(self) -> Any:
+        """This thread's searcher, refreshed when the index changed."""
+        loc = self._local
+        now = time.monotonic()
+        if loc.searcher is not None and now - loc.checked < self.refresh_seconds:
+            return loc.searcher
+        loc.checked = now
+        gen = self._live_generation()
+        if loc.searcher is not None and gen == loc.generation:
+            try:
+                if loc.searcher.up_to_date():
+                    return loc.searcher
+                new = loc.searcher.refresh()
+            except Exception:  # the generation went away under us: open afresh below
+                new = None
+            if new is not None:
+                loc.searcher = new
+                return new
+        ix = store.open_index(self.live)
+        try:
+            opened = ix.searcher()
+        except Exception as exc:  # a segment file missing or unreadable: not a 500
+            raise store.IndexMissingError(
+                f"the index at {self.live} cannot be read ({type(exc).__name__}: {exc}); "
+                f"rebuild it with `vnsearch index PATH --rebuild`") from None
+        old = loc.searcher
+        loc.searcher = opened
+        loc.generation = gen
+        if old is not None:
+            try:
+                old.close()
+            except Exception:  # already closed with its files: nothing more to do
+                pass
+        return loc.searcher
+
+    def close(self) -> None:
+        """Close this thread's searcher (others close when their thread ends)."""
+        s = self._local.searcher
+        self._local.searcher = None
+        if s is not None:
+            s.close()
