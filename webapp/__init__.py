@@ -33,8 +33,8 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         if settings.get("INDEX"):
             cfg = cfg.with_overrides(**{"paths.index": str(settings.pop("INDEX"))})
         app.config.update(settings)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider settings
+    app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from indexer import SearchEngine
 

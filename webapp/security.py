@@ -29,7 +29,7 @@ def _escape_raw_query(wsgi_app):
 
 
 def init_app(app: Flask) -> None:
-    app.wsgi_app = _escape_raw_query(app.wsgi_app)
+    app.wsgi_app = _escape_raw_query(app.wsgi_app)  # type: ignore[method-assign]  # Flask documents this
 
     @app.after_request
     def _headers(resp: Response) -> Response:

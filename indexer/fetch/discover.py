@@ -237,8 +237,9 @@ def feed_links_in_html(content: bytes, base_url: str) -> list[str]:
     links = []
     for link in soup.find_all("link", href=True):
         rel = [r.lower() for r in (link.get("rel") or [])]
-        if "alternate" in rel and (link.get("type") or "").lower() in ("application/rss+xml", "application/atom+xml"):
-            links.append(urljoin(base_url, link["href"].strip()))
+        kind = str(link.get("type") or "").lower()
+        if "alternate" in rel and kind in ("application/rss+xml", "application/atom+xml"):
+            links.append(urljoin(base_url, str(link["href"]).strip()))
     return links
 
 

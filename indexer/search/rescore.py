@@ -65,9 +65,9 @@ def variants(parsed: ParsedQuery, fuzzy: dict[str, list[str]] | None = None,
         while i < len(syls):
             exp = spans.get(i)
             if exp is not None and part.kind == "terms":
-                own = [(s.fold, s.exact) for s in syls[i:i + exp.length]]
+                own: Clause = [(s.fold, s.exact) for s in syls[i:i + exp.length]]
                 # An alternative has no "typed" diacritics: None = any form.
-                opts = [own] + [[(s.fold, None) for s in alt] for alt in exp.alternatives]
+                opts: list[Clause] = [own] + [[(s.fold, None) for s in alt] for alt in exp.alternatives]
                 clause_slots.append(opts)
                 i += exp.length
                 continue
