@@ -90,6 +90,21 @@ def test_pasted_paragraph_is_searched_with_a_notice(desktop):
     desktop.check()
 
 
+@pytest.mark.parametrize("typed", ["giá v", "gia v", "nhat b"])
+def test_completion_offers_phrases_as_articles_write_them(desktop, typed):
+    page = desktop.page
+    desktop.goto("/")
+    page.locator("#q").press_sequentially(typed, delay=40)
+    want = "Nhật Bản" if typed == "nhat b" else "giá vàng"
+    page.wait_for_function(
+        """t => [...document.querySelectorAll("#suggest-list li")].some(li => li.textContent === t)""", arg=want)
+    page.locator("#suggest-list li", has_text=want).first.click()
+    page.wait_for_url(re.compile(r"\?q="))
+    assert page.locator("#q").input_value() == want
+    assert page.locator("li.hit").count() >= 1
+    desktop.check()
+
+
 def test_phone_hides_the_keyboard_shortcuts(phone, desktop):
     phone.goto("/")
     assert not phone.page.locator("footer .keys").is_visible()

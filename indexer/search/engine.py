@@ -29,6 +29,8 @@ from indexer.search.display import lead_to_show, snippet_source
 from indexer.search.periods import undated_summary
 from indexer.search.highlight import highlight_all, snippet
 from indexer.search.querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
+from indexer.ingest.readers.titles import looks_like_headline
+from indexer.search.complete import complete_query
 from indexer.search.suggest import Suggester
 from indexer.search.tidy import tidy_request
 from indexer.search.synonyms import Synonyms, load_synonyms
@@ -766,11 +768,9 @@ class SearchEngine:
                     return i
             return None
 
-        out: list[str] = []
-        if partial:
-            words = self.suggester().complete_words(" ".join(folds), limit=12)
-            out.extend([w for w in words if position(w) == 0
-                        and not any(ch.isdigit() for ch in w)][:3])
+        # Words and phrases as the articles write them (indexer.search.complete), then headlines.
+        out: list[str] = complete_query(s.reader(), self.suggester(), syls, partial,
+                                        (str(self.live), getattr(self._local, "generation", None)))
         seen = {_fold(x) for x in out}
         clauses: list[vq.Query] = [vq.Term("title_f", f) for f in folds[:-1]]
         last = folds[-1]
@@ -791,6 +791,8 @@ class SearchEngine:
             title = " ".join((hit.get("title") or "").split())
             if not title:
                 continue
+            if not looks_like_headline(title) or len(title) > 120:
+                continue  # a lead sentence standing in for a missing headline
             pos = position(title)
             if pos is None:
                 continue  # the typed syllables are not adjacent, or differ in diacritics

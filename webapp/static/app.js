@@ -110,7 +110,8 @@
   box.addEventListener("input", function () {
     clearTimeout(timer);
     var q = box.value;
-    if (q.trim().length < 2) { close(); lastQuery = null; return; }
+    // Nothing to complete in one letter, nor in a pasted paragraph (the API takes 200 at most).
+    if (q.trim().length < 2 || q.length > 200) { close(); lastQuery = null; return; }
     timer = setTimeout(function () {
       if (q === lastQuery) return;
       lastQuery = q;
