@@ -105,6 +105,22 @@ def test_completion_offers_phrases_as_articles_write_them(desktop, typed):
     desktop.check()
 
 
+def test_stats_charts_fit_a_phone_with_their_largest_bars(phone):
+    page = phone.page
+    phone.goto("/stats")
+    charts = page.evaluate("""() => [...document.querySelectorAll('svg.chart')].map(svg => {
+        const wrap = svg.parentElement.getBoundingClientRect();
+        const counts = [...svg.querySelectorAll('text.count, rect')].map(e => e.getBoundingClientRect().right);
+        return {right: Math.max(wrap.right, svg.getBoundingClientRect().right, ...counts),
+                scroll: svg.parentElement.scrollWidth - svg.parentElement.clientWidth};
+    })""")
+    assert charts, "no charts on /stats"
+    for chart in charts:
+        assert chart["scroll"] <= 0 and chart["right"] <= 375, charts  # nothing off screen, no sideways box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.check()
+
+
 def test_phone_hides_the_keyboard_shortcuts(phone, desktop):
     phone.goto("/")
     assert not phone.page.locator("footer .keys").is_visible()

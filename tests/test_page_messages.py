@@ -98,3 +98,25 @@ def test_numbers_are_written_the_vietnamese_way(client):
     soup = page(client, "/stats")
     size = soup.find("dt", string="Dung lượng").find_next("dd").get_text()
     assert re.fullmatch(r"\d+,\d (MB|GB)", size), size
+
+
+def test_outlets_are_shown_by_name_and_filtered_by_host(client):
+    soup = page(client, "/?q=nhat+ban&outlet=vnexpress.net")
+    assert {h.select_one(".outlet").get_text(strip=True) for h in soup.select("li.hit")} == {"VnExpress"}
+    assert soup.select_one("ul.chips a").get_text(" ", strip=True) == "VnExpress ✕"
+    names = [a.get_text(" ", strip=True) for a in soup.select("#facet-outlet ~ ul li a")]
+    assert "Người Lao Động" in names and not any("." in n for n in names)
+    body = client.get("/api/search?q=nhat+ban&outlet=vnexpress.net").get_json()
+    assert {r["outlet"] for r in body["results"]} == {"vnexpress.net"}  # the API keeps the host
+
+
+def test_home_page_says_what_the_archive_holds(client, engine):
+    figures = engine.stats()
+    dated = sum(n for m, n in figures["month"].items() if re.fullmatch(r"\d{4}-\d{2}", m))
+    text = page(client, "/").select_one("p.archive").get_text(" ", strip=True)
+    assert f"Kho có {vn_number(figures['documents'])} bài của {len(figures['outlet'])} trang báo" in text
+    assert "VnExpress" in text and "Dân trí" in text
+    first, last = min(figures["month"]), max(m for m in figures["month"] if re.fullmatch(r"\d{4}-\d{2}", m))
+    assert f"từ tháng {int(first[5:])}/{first[:4]} đến tháng {int(last[5:])}/{last[:4]}" in text
+    undated = figures["documents"] - dated
+    assert f"{vn_number(undated)} bài ({round(100 * undated / figures['documents'])}%) không rõ ngày đăng" in text

@@ -150,7 +150,7 @@ def test_jsonl_ids_source_and_fields_kept() -> None:
     [
         ("vntc:test:TG_VNE_T_(748)", "Thế giới"),
         ("vntc:train:TT_NLD_(5313)", "Thể thao"),
-        ("vntc:train:XH_TT_(2377)", "Chính trị – Xã hội"),
+        ("vntc:train:XH_TT_(2377)", "Xã hội"),
         ("vntc:test:PL_TT_T_(3295)", "Pháp luật"),
         ("vntc:train:SK_TN_(2877)", "Sức khỏe"),
         ("unc:news_education_180", "Giáo dục"),
@@ -164,12 +164,30 @@ def test_categories_shown_in_vietnamese(rec_id: str, category: str) -> None:
 
 @pytest.mark.parametrize(
     ("label", "shown"),
-    [("Chinh tri Xa hoi", "Chính trị – Xã hội"), ("Van hoa", "Văn hóa"), ("Doi song", "Đời sống"),
-     ("Vi tinh", "Vi tính"), ("entertainment", "Giải trí"), ("travel", "Du lịch"), ("Thể thao", "Thể thao"),
+    [("Chinh tri Xa hoi", "Xã hội"), ("society", "Xã hội"), ("Van hoa", "Văn hóa"), ("Doi song", "Đời sống"),
+     ("Vi tinh", "Công nghệ"), ("tech", "Công nghệ"), ("entertainment", "Giải trí"), ("travel", "Du lịch"), ("Thể thao", "Thể thao"),
      ("Bất động sản", "Bất động sản"), ("  ", None), (None, None)],
 )
 def test_display_category(label: str | None, shown: str | None) -> None:
     assert display_category(label) == shown
+
+
+def test_one_category_vocabulary_across_the_bundled_sources() -> None:
+    """Every label of both bundled sources maps onto one list: no topic under two names."""
+    import gzip
+    import json
+
+    from indexer.config import PROJECT_ROOT
+
+    shown: dict[str, set[str]] = {}
+    for name in ("vntc-subset.jsonl.gz", "dantri-subset.jsonl.gz"):
+        with gzip.open(PROJECT_ROOT / "corpus" / name, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                rec = json.loads(line)
+                shown.setdefault(name, set()).add(display_category(rec.get("category")))
+    both = shown["vntc-subset.jsonl.gz"] | shown["dantri-subset.jsonl.gz"]
+    assert {"Công nghệ", "Xã hội"} <= shown["vntc-subset.jsonl.gz"] & shown["dantri-subset.jsonl.gz"]
+    assert not both & {"Vi tính", "Chính trị – Xã hội", "tech", "society"}
 
 
 def test_run_together_nld_title_split_at_marker() -> None:

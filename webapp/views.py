@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from markupsafe import Markup
 
 from indexer import BadRequest, IndexMissingError, SearchRequest
+from indexer.ingest.outlets import outlet_name
 
 from .charts import bar_chart_svg
 from .params import search_request
@@ -69,6 +70,7 @@ def with_value(name: str, value: str) -> str:
 
 
 bp.add_app_template_global(safe_link, "safe_link")
+bp.add_app_template_filter(outlet_name, "outlet_name")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
 
@@ -210,7 +212,7 @@ def filter_chips(req) -> list[dict]:
     """The active filters, each with the link that removes it (keeping everything else)."""
     chips = []
     for v in req.outlet:
-        chips.append({"label": v, "kind": "trang báo", "href": without_value("outlet", v)})
+        chips.append({"label": outlet_name(v), "kind": "trang báo", "href": without_value("outlet", v)})
     for v in req.category:
         chips.append({"label": v, "kind": "chuyên mục", "href": without_value("category", v)})
     named = _range_name(req.date_from, req.date_to)
@@ -251,6 +253,18 @@ def _valid_date(value: str | None) -> str:
             return _month_range(value[:7])[1]
         except ValueError:
             return ""
+
+
+def archive_summary(figures: dict) -> dict:
+    """What the archive holds, for the home page: articles, outlets (by name, largest
+    first), the period its dated articles cover and, honestly, how many carry no date."""
+    months = {m: n for m, n in figures.get("month", {}).items() if re.fullmatch(r"\d{4}-\d{2}", m or "")}
+    dated = sum(months.values())
+    total = figures.get("documents", 0)
+    span = (min(months), max(months)) if months else None
+    return {"documents": total, "outlets": [outlet_name(o) for o in figures.get("outlet", {})],
+            "from": span[0] if span else None, "to": span[1] if span else None,
+            "undated": max(0, total - dated), "undated_pct": round(100 * (total - dated) / total) if total else 0}
 
 
 def _unfiltered_total(engine, req) -> int:
@@ -362,6 +376,8 @@ def search_page():
     extra = {"shown_q": req.q}
     if error is not None:
         extra["error_text"], extra["error_fix"], extra["error_fix_label"] = bad_parameter_help(error, cfg)
+    elif result is None:
+        extra["archive"] = archive_summary(_engine().stats())
     if result is not None and result.total == 0 and result.suggestion and request.args.get("exact") != "1":
         # Nothing matches but there is a likely correction: show its results, say so, and
         # offer the query exactly as typed (exact=1), as the big engines do.
@@ -414,7 +430,8 @@ def article_page():
 @bp.get("/stats")
 def stats_page():
     figures = _engine().stats()
-    outlet_chart = Markup(bar_chart_svg(list(figures["outlet"].items()), title="Bài theo trang báo"))
+    outlet_chart = Markup(bar_chart_svg([(outlet_name(o), n) for o, n in figures["outlet"].items()],
+                                        title="Bài theo trang báo"))
     months = _month_series(figures["month"])
     month_chart = Markup(bar_chart_svg(months, title="Bài theo tháng", vertical=True)) if months else None
     years: dict[str, int] = {}

@@ -2,46 +2,42 @@
 
 VNTC labels its topics with ASCII folder names ("Chinh tri Xa hoi") and UNC with
 English words ("society"); the search page shows categories to Vietnamese readers and
-offers them as facets, so both are mapped to one Vietnamese vocabulary here. Unknown
-categories pass through (cleaned), so a user's own labels still work.
+offers them as facets, so both are mapped to one Vietnamese vocabulary, one name a topic
+("Vi tinh" and "tech" are both "Công nghệ"), by the data file
+``indexer/data/categories.toml``. Unknown categories pass through (cleaned), so a user's
+own labels still work.
 """
 
 from __future__ import annotations
+
+import tomllib
+from pathlib import Path
 
 from indexer.text.normalize import clean_text, fold
 
 __all__ = ["CATEGORY_NAMES", "display_category"]
 
-# Keys are folded (lower-case, no diacritics, single spaces): lookup is robust to case
-# and to a label that already carries diacritics ("Thể thao" -> "the thao").
-CATEGORY_NAMES: dict[str, str] = {
-    # VNTC (10 topics)
-    "chinh tri xa hoi": "Chính trị – Xã hội",
-    "the thao": "Thể thao",
-    "the gioi": "Thế giới",
-    "van hoa": "Văn hóa",
-    "suc khoe": "Sức khỏe",
-    "kinh doanh": "Kinh doanh",
-    "phap luat": "Pháp luật",
-    "vi tinh": "Vi tính",
-    "doi song": "Đời sống",
-    "khoa hoc": "Khoa học",
-    # CP_Vietnamese-UNC (dantri.com.vn), English labels
-    "education": "Giáo dục",
-    "society": "Xã hội",
-    "health": "Sức khỏe",
-    "tech": "Công nghệ",
-    "world": "Thế giới",
-    "science": "Khoa học",
-    "sport": "Thể thao",
-    "entertainment": "Giải trí",
-    "business": "Kinh doanh",
-    "travel": "Du lịch",
-}
+_DATA = Path(__file__).resolve().parents[2] / "data" / "categories.toml"
+
+
+def _load(path: Path = _DATA) -> dict[str, str]:
+    """Every source's labels (folded keys) -> the one vocabulary, from the data file."""
+    with path.open("rb") as fh:
+        sections = tomllib.load(fh)
+    names: dict[str, str] = {}
+    for labels in sections.values():
+        for label, name in labels.items():
+            names[_key(label)] = name
+    return names
 
 
 def _key(label: str) -> str:
     return " ".join(fold(label).replace("-", " ").replace("–", " ").replace("_", " ").split())
+
+
+# Keys are folded (lower-case, no diacritics, single spaces): lookup is robust to case
+# and to a label that already carries diacritics ("Thể thao" -> "the thao").
+CATEGORY_NAMES: dict[str, str] = _load()
 
 
 def display_category(label: object) -> str | None:
