@@ -105,6 +105,23 @@ def test_completion_offers_phrases_as_articles_write_them(desktop, typed):
     desktop.check()
 
 
+def test_time_presets_beside_the_date_range(desktop, phone):
+    page = desktop.page
+    desktop.goto("/?q=nhat+ban")
+    presets = page.locator("section.presets")
+    assert presets.locator("li a").all_inner_texts() == ["24 giờ", "Tuần", "Tháng", "Năm"]
+    assert "tính đến bài mới nhất" in presets.inner_text()  # the bundled news is old
+    presets.locator("a", has_text="Năm").click()
+    page.wait_for_url(re.compile(r"from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}"))
+    assert page.locator("li.hit").count() >= 1
+    assert presets.locator("a.active").inner_text().startswith("Năm")
+    desktop.check()
+    phone.goto("/?q=nhat+ban")
+    assert phone.page.locator("section.presets li a").count() == 4
+    assert phone.page.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.check()
+
+
 def test_stats_charts_fit_a_phone_with_their_largest_bars(phone):
     page = phone.page
     phone.goto("/stats")

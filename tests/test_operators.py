@@ -76,7 +76,7 @@ def test_index_exits_non_zero_and_names_each_failure_and_duplicate(tmp_path):
     assert "skipped: " + str(src / "mixed.jsonl") not in out
     # The duplicate names both files.
     dup = [line for line in out.splitlines() if line.startswith("skipped: ") and "same text as" in line]
-    assert dup == [f"skipped: {src / 'zcopy.jsonl'}: same text as {copy['id'].replace('copy-1', json.loads(lines[0])['id'])}"]
+    assert dup == [f"skipped: {src / 'zcopy.jsonl'} (id copy-1): same text as {json.loads(lines[0])['id']}"]
     assert "skipped: 1 duplicate text (each named above)" in out
     assert "failed: 1 (each named above); exit status 1" in out
 

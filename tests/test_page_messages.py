@@ -120,3 +120,36 @@ def test_home_page_says_what_the_archive_holds(client, engine):
     assert f"từ tháng {int(first[5:])}/{first[:4]} đến tháng {int(last[5:])}/{last[:4]}" in text
     undated = figures["documents"] - dated
     assert f"{vn_number(undated)} bài ({round(100 * undated / figures['documents'])}%) không rõ ngày đăng" in text
+
+
+def test_time_presets_end_on_the_newest_article_of_an_old_archive(client, engine):
+    newest = engine.stats()["date_range"][1]
+    soup = page(client, "/?q=nhat+ban")
+    links = {a.get_text(" ", strip=True): a["href"] for a in soup.select("section.presets li a")}
+    assert list(links) == ["24 giờ", "Tuần", "Tháng", "Năm"]
+    assert args(links["Tuần"])["to"] == [newest]  # the archive is old: relative to its newest article
+    assert "tính đến bài mới nhất" in soup.select_one("p.preset-note").get_text()
+    month = page(client, links["Tháng"])
+    assert month.select_one("section.presets a.active").get_text(" ", strip=True) == "Tháng ✕"
+    dated = engine.search(SearchRequest(q="nhat ban", date_from=args(links["Tháng"])["from"][0], date_to=newest))
+    assert int(month.select_one("#summary strong").get_text().replace(".", "")) == dated.total >= 1
+
+
+def test_presets_end_today_when_the_archive_is_current(app):
+    import datetime as dt
+
+    from webapp.views import time_presets, vn_when
+
+    today = dt.date(2021, 4, 25)
+    with app.test_request_context("/?q=x"):
+        class Req:
+            date_from = date_to = None
+        p = time_presets("2021-04-22", Req(), today=today)
+        assert p["anchor"] == "2021-04-25" and not p["relative_to_newest"]
+        assert args(p["items"][0]["href"]) == {"q": ["x"], "from": ["2021-04-24"], "to": ["2021-04-25"]}
+        old = time_presets("2021-03-01", Req(), today=today)
+        assert old["anchor"] == "2021-03-01" and old["relative_to_newest"]
+    assert vn_when("2021-04-25", today=today) == "hôm nay"
+    assert vn_when("2021-04-24", today=today) == "hôm qua"
+    assert vn_when("2021-04-20", today=today) == "5 ngày trước"
+    assert vn_when("2021-04-01", today=today) == "01/04/2021" and vn_when("2021-04", today=today) == "tháng 4/2021"

@@ -255,6 +255,66 @@ def _valid_date(value: str | None) -> str:
             return ""
 
 
+_NEWEST: dict[int, tuple[float, str | None]] = {}
+PRESETS = (("24 giờ", 1), ("Tuần", 6), ("Tháng", 29), ("Năm", 364))
+
+
+def newest_date(engine) -> str | None:
+    """The newest article's date (YYYY-MM-DD), re-read at most once a minute."""
+    import time
+
+    now = time.monotonic()
+    hit = _NEWEST.get(id(engine))
+    if hit is None or now - hit[0] > 60:
+        dr = engine.stats().get("date_range")
+        hit = (now, dr[1] if dr else None)
+        _NEWEST[id(engine)] = hit
+    return hit[1]
+
+
+def time_presets(newest: str | None, req, today=None) -> dict | None:
+    """"24 giờ, Tuần, Tháng, Năm" ranges ending today, or, when the archive's newest
+    article is older than a week, ending on that article's day (an old archive's "last
+    week" would be empty). ``{"anchor", "relative_to_newest", "items": [{label, href, active}]}``."""
+    import datetime as dt
+
+    if not newest:
+        return None
+    try:
+        last = dt.date.fromisoformat(newest[:10])
+    except ValueError:
+        return None
+    today = today or dt.date.today()
+    anchor = today if (today - last).days <= 7 else last
+    items = []
+    for label, days in PRESETS:
+        start, end = (anchor - dt.timedelta(days=days)).isoformat(), anchor.isoformat()
+        active = (req.date_from, req.date_to) == (start, end)
+        href = url_with(**{"from": None, "to": None}) if active else url_with(**{"from": start, "to": end})
+        items.append({"label": label, "href": href, "active": active})
+    return {"anchor": anchor.isoformat(), "relative_to_newest": anchor != today, "items": items}
+
+
+@bp.app_template_filter("vnwhen")
+def vn_when(value: str | None, today=None) -> str:
+    """A recent date as a reader says it ("hôm nay", "hôm qua", "3 ngày trước"); older
+    ones (and months or years alone) as :func:`vn_date`."""
+    import datetime as dt
+
+    if value and len(value) == 10:
+        try:
+            days = ((today or dt.date.today()) - dt.date.fromisoformat(value)).days
+        except ValueError:
+            days = -1
+        if days == 0:
+            return "hôm nay"
+        if days == 1:
+            return "hôm qua"
+        if 1 < days <= 7:
+            return f"{days} ngày trước"
+    return vn_date(value)
+
+
 def archive_summary(figures: dict) -> dict:
     """What the archive holds, for the home page: articles, outlets (by name, largest
     first), the period its dated articles cover and, honestly, how many carry no date."""
@@ -402,6 +462,7 @@ def search_page():
         if result.drop_suggestions:
             extra["drop_query"] = _without_words(req.q, result.drop_suggestions)
         extra["date_inputs"] = (_valid_date(req.date_from), _valid_date(req.date_to))
+        extra["presets"] = time_presets(newest_date(_engine()), req)
     return render_template("search.html", req=req, result=result, error=error, **extra), status
 
 

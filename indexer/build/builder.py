@@ -660,7 +660,9 @@ class _Planner:
 
 
 def _where(article: Article) -> str:
-    return str(article.source or article.url or article.id or "?")
+    """The article as an operator finds it: its file (and id, for a record in a collection)."""
+    where = str(article.source or article.url or article.id or "?")
+    return f"{where} (id {article.id})" if article.id and article.source else where
 
 
 def _named(key: str) -> str:
