@@ -31,6 +31,7 @@ _PUBLIC: dict[str, str] = {
     "index_articles": "indexer.build.builder",
     "BuildSummary": "indexer.build.builder",
     "FileInput": "indexer.build.manifest",
+    "outlet_name": "indexer.ingest.outlets",
     # fetching
     "fetch": "indexer.fetch.run",
     "fetch_and_index": "indexer.fetch.run",
@@ -79,6 +80,7 @@ __all__ = [
     "iter_files",
     "load_config",
     "normalize",
+    "outlet_name",
     "read_paths",
     "result_to_api",
     "run_fetch",

@@ -10,8 +10,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from indexer import BadRequest, IndexMissingError, SearchRequest
-from indexer.ingest.outlets import outlet_name
+from indexer import BadRequest, IndexMissingError, SearchRequest, outlet_name
 
 from .charts import bar_chart_svg
 from .params import search_request
