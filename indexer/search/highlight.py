@@ -12,7 +12,7 @@ from functools import lru_cache
 from html import escape
 
 from indexer.text.analysis import syllables
-from indexer.text.normalize import fold, folded_letters, has_combining_marks
+from indexer.text.normalize import IY_SYLLABLE, fold, folded_letters, has_combining_marks, spell_iy
 
 __all__ = ["snippet", "highlight_all", "find_matches"]
 
@@ -38,8 +38,8 @@ def find_matches(text: str, folds: set[str], exacts: set[str] | None = None,
     for m in _matcher(frozenset(folds), tuple(prefixes)).finditer(low):
         start, end = m.span()
         found = m.group()
-        weight = 2.0 if exacts and found in exacts else 1.0
-        out.append((start, end, fold(found), weight))
+        weight = 2.0 if exacts and spell_iy(found) in exacts else 1.0
+        out.append((start, end, fold(spell_iy(found)), weight))
     return out
 
 
@@ -62,6 +62,8 @@ _CLASSES = _letter_classes()
 
 
 def _letters(folded: str) -> str:
+    if IY_SYLLABLE.fullmatch(folded):  # "ly" stands for "lí" too (normalize.spell_iy)
+        return _letters(folded[:-1]) + _CLASSES["y"][:-1] + _CLASSES["i"][1:]
     return "".join(_CLASSES.get(c) or re.escape(c) for c in folded)
 
 

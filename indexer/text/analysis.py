@@ -5,7 +5,8 @@ and digits, and single punctuation marks) with character offsets into the normal
 text, and the pieces are labelled by pyvi's CRF word segmenter in one call per text.
 From that we derive three token streams:
 
-* ``exact``: every syllable, lower-cased, with its diacritics ("trưởng");
+* ``exact``: every syllable, lower-cased, with its diacritics ("trưởng"), i/y variants
+  spelled one way (:func:`indexer.text.normalize.spell_iy`: "lí" and "lý" are "lý");
 * ``fold``: the same syllables without diacritics, đ→d ("truong");
 * ``words``: pyvi's multi-syllable words, joined by "_" ("bộ_trưởng"), for precision.
 
@@ -23,7 +24,7 @@ import threading
 from dataclasses import dataclass, field
 from collections.abc import Iterator
 
-from indexer.text.normalize import fold, has_diacritics, normalize
+from indexer.text.normalize import fold, has_diacritics, normalize, spell_iy
 
 __all__ = [
     "ANALYSIS_VERSION",
@@ -40,7 +41,9 @@ __all__ = [
 
 # Bump when the token streams for a given normalised text change: the token cache is
 # keyed by (version, text hash), so a bump makes a rebuild re-run pyvi.
-ANALYSIS_VERSION = 2
+# 3: one tone placement per syllable (not only oa/oe/uy), NFKC compatibility folding,
+#    marks reordered before composing, more invisible marks removed, i/y spellings.
+ANALYSIS_VERSION = 3
 
 # A syllable: a run of letters/digits (underscore excluded, it is pyvi's joiner).
 _PIECE = re.compile(r"[^\W_]+|[^\w\s]|_")
@@ -88,7 +91,7 @@ def syllables(text: str, offset: int = 0, first_pos: int = 0) -> list[Syllable]:
     """Syllables of an already-normalised ``text``; cheap (regex only, no pyvi)."""
     out = []
     for i, m in enumerate(_SYLLABLE.finditer(text)):
-        exact = m.group().lower()
+        exact = spell_iy(m.group().lower())
         out.append(Syllable(exact, fold(exact), first_pos + i, offset + m.start(), offset + m.end()))
     return out
 
@@ -148,7 +151,7 @@ def analyze(text: str, *, normalized: bool = False, segment: bool = True,
     for m in matches:
         piece = m.group()
         if piece[0].isalnum():
-            exact = piece.lower()
+            exact = spell_iy(piece.lower())
             syl_index_of_piece.append(len(result.syllables))
             result.syllables.append(
                 Syllable(exact, fold(exact), len(result.syllables), m.start(), m.end())
@@ -189,10 +192,10 @@ def syllable_streams(text: str) -> tuple[list[str], list[str]]:
         return found, []
     # One lower() over the syllables joined by spaces is each syllable's lower(): only
     # final sigma depends on context, and a space ends a word as the string end does.
-    joined = " ".join(found).lower()
+    joined = spell_iy(" ".join(found).lower())
     exact = joined.split(" ")
     if len(exact) != len(found):  # lower() never makes a space; be safe anyway
-        exact = [s.lower() for s in found]
+        exact = [spell_iy(s.lower()) for s in found]
         joined = " ".join(exact)
     folded = fold(joined).split(" ")
     if len(folded) != len(exact):  # folding never adds spaces; be safe anyway

@@ -16,19 +16,13 @@ import html
 import re
 import unicodedata
 
-__all__ = ["normalize", "clean_text", "fold", "has_diacritics", "TONE_MARKS"]
+__all__ = ["normalize", "clean_text", "fold", "has_diacritics", "TONE_MARKS", "place_tone",
+           "spell_iy", "IY_SYLLABLE"]
 
 # Combining tone marks of Vietnamese: grave, acute, tilde, hook above, dot below.
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 _TONE = f"[{TONE_MARKS}]"
-# A following letter, digit or combining mark means the syllable goes on.
-_NOT_END = r"(?![^\W_]|[\u0300-\u036f])"
 
-# Old placement puts the tone on the last vowel of a syllable-final oa/oe/uy ("hoà",
-# "khoẻ", "thuỷ", "uỷ"); the corpus' majority (and pyvi's training text) puts it on
-# the first ("hòa", "khỏe", "thủy", "ủy"). "qu" + vowel keeps its placement ("quý").
-_OLD_OA_OE = re.compile(rf"(?<![qQ])([oO])([aAeE])({_TONE}){_NOT_END}")
-_OLD_UY = re.compile(rf"(?<![qQ])([uU])([yY])({_TONE}){_NOT_END}")
 
 _LOOKALIKES = str.maketrans({
     "\u00d0": "\u0110",  # Ð (Icelandic eth) -> Đ
@@ -40,16 +34,15 @@ _LOOKALIKES = str.maketrans({
 # Characters that are whitespace to a reader (NBSP, thin spaces, ideographic space...).
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\x0b\x0c]+")
 # Invisible characters that only split words: zero-width, soft hyphen, BOM, bidi marks.
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e]")
+# U+034F (combining grapheme joiner), U+180E, U+2061-2064 and the variation selectors
+# are invisible too, and a CGJ between a letter and its tone mark would keep them apart.
+_INVISIBLE_CHARS = ("\u00ad\u200b-\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e\u034f\u061c\u180e"
+                    "\u2061-\u2064\ufe00-\ufe0f")
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 # C0/C1 controls except newline (tabs were turned into spaces above).
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
-
-
-def _fix_tone_placement(nfd: str) -> str:
-    nfd = _OLD_OA_OE.sub(r"\1\3\2", nfd)
-    return _OLD_UY.sub(r"\1\3\2", nfd)
 
 
 # Fast paths (the output is the same as without them). One search finds any character
@@ -57,42 +50,173 @@ def _fix_tone_placement(nfd: str) -> str:
 # invisible or control character, a newline other than "\n", a space other than " ",
 # or two spaces in a row); text without one passes those steps unchanged.
 _NEEDS_CLEANING = re.compile(
-    "[\ud800-\udfff\u00d0\u00f0\u0189\u0256\u00ad\u200b-\u200d\u2060\ufeff\u200e\u200f\u202a-\u202e"
+    "[\ud800-\udfff\u00d0\u00f0\u0189\u0256" + _INVISIBLE_CHARS +
     "\r\u2028\u2029\x85\x00-\x08\x0e-\x1f\x7f-\x9f\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\x0b\x0c]|  ")
 _SPACES_TO_FIX = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\x0b\x0c]|  ")
 _HAS_LOOKALIKE = re.compile("[\u00d0\u00f0\u0189\u0256]")
+_COMBINING = re.compile(r"[\u0300-\u036f]")
 
 
-def _tone_hint() -> re.Pattern[str]:
-    """Where an NFC text may hold an old tone placement: "o"/"u" followed by a letter
-    that decomposes to a/e/y + a tone mark and no further mark (or by a bare a/e/y + a
-    tone mark), not after "q", and not followed by a letter or digit. In NFC text the decomposed "o a <tone>" of ``_OLD_OA_OE`` is
-    always "o" + such a letter (o and a never compose; a/e/y compose with every tone
-    mark; no other character decomposes to something ending in a/e/y/o/u), and a
-    letter or digit decomposes to one that starts with a letter, digit or mark, which
-    ends no syllable (checked over all of Unicode in tests/test_build_fastpaths.py).
-    So text without a match is left unchanged by :func:`_fix_tone_placement` and by
-    NFD -> NFC."""
-    letters = []
-    for cp in range(0x80, 0x2000):
+# Compatibility characters (full-width "２０２４", ligatures, circled digits, math letters)
+# become their NFKC form, one character at a time; characters whose NFKC form holds a
+# combining mark ("´" -> " " + U+0301) are left alone, since a tone mark cut off its
+# letter would be worse than the original, and so is punctuation ("…" stays).
+def _compat_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for lo, hi in ((0x00A0, 0x3400), (0xA640, 0xA800), (0xF900, 0x10000), (0x1D400, 0x1D800),
+                   (0x1F100, 0x1F250)):
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            if 0xD800 <= cp < 0xE000 or unicodedata.is_normalized("NFKC", ch):
+                continue
+            mapped = unicodedata.normalize("NFKC", ch)
+            if mapped != ch and any(c.isalnum() for c in mapped) \
+                    and not any(unicodedata.combining(c) for c in mapped):
+                table[cp] = mapped
+    return table
+
+
+_COMPAT = _compat_table()
+
+
+def _fold_compatibility(text: str) -> str:
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return text.translate(_COMPAT)
+
+
+# In decomposed text a tone mark typed before the circumflex/breve/horn ("e" U+0301
+# U+0302) shares their combining class, so NFC keeps the order and composes "é" +
+# a stray U+0302. Quality marks go first; then "ế" composes.
+_QUALITY_MARKS = "\u0302\u0306\u031b"
+_MARK_ORDER = re.compile(f"({_TONE}+)([{_QUALITY_MARKS}]+)")
+
+
+def _compose(text: str) -> str:
+    """NFC, with the marks of each letter in Vietnamese order first."""
+    nfd = unicodedata.normalize("NFD", text)
+    nfd = _MARK_ORDER.sub(r"\2\1", nfd)
+    return unicodedata.normalize("NFC", nfd)
+
+
+# ---- one tone placement per syllable ------------------------------------------------
+# The orthographic rule: a vowel with a quality mark (â ă ê ô ơ ư; the last one in
+# "ươ") takes the tone; else in a closed syllable the last vowel; else the middle one
+# of three, the first of two ("hòa", "mùa", "thủy": the corpus' majority placement).
+# The "u" of "qu" and the "i" of "gi" + vowel belong to the onset ("quá", "giá").
+_ONSETS = ("ngh", "ng", "gh", "gi", "kh", "nh", "ph", "qu", "th", "tr", "ch",
+           "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "")
+_CODAS = frozenset(("", "c", "ch", "m", "n", "ng", "nh", "p", "t"))
+# Vowel groups (letters with their quality marks, "+" for the horn on u/o, "^" for the
+# circumflex, "(" for the breve) that may precede a final consonant, or end a syllable.
+_CLOSED = frozenset("a a( a^ e e^ i o o^ o+ u u+ y oa oa( oe ua^ ue^ uy ie^ ye^ uo^ u+o+ oo uye^".split())
+_OPEN = frozenset(("a a( a^ e e^ i o o^ o+ u u+ y ai ao au ay a^u a^y eo e^u ia iu oa oe oi o^i o+i "
+                   "ua ue^ ui uy u+a u+i u+u uo+ u+o+ oai oay oeo ua^y uo^i u+o+i u+o+u uya uyu ie^u ye^u").split())
+_VOWEL_BASES = "aeiouy"
+_VIETNAMESE_MARKS = frozenset(TONE_MARKS + _QUALITY_MARKS)
+_MARK_SIGNS = {"\u0302": "^", "\u0306": "(", "\u031b": "+"}
+
+
+def _vowel_letters(toned: bool) -> str:
+    out = []
+    for cp in range(0x41, 0x2000):
         d = unicodedata.normalize("NFD", chr(cp))
-        if len(d) > 1 and d[0] in "aAeEyY" and d[1] in TONE_MARKS and not "\u0300" <= d[2:3] <= "\u036f":
-            letters.append(chr(cp))  # not "ệ": e, dot below, circumflex goes on after the tone
-    return re.compile(f"[oOuU](?<![qQ].)(?:[{''.join(letters)}]|[aAeEyY]{_TONE})(?![^\\W_])")
+        vietnamese = d[0].lower() in _VOWEL_BASES and all(c in TONE_MARKS + _QUALITY_MARKS for c in d[1:])
+        if vietnamese and (not toned or any(c in TONE_MARKS for c in d[1:])):
+            out.append(chr(cp))
+    return "".join(out)
 
 
-_TONE_HINT = _tone_hint()
+_V = _vowel_letters(False)
+_T = _vowel_letters(True)
+# A word where a toned vowel touches another vowel: the only kind whose tone may sit on
+# the wrong letter.
+_TONE_CANDIDATE = re.compile(f"(?<![^\\W_])[^\\W\\d_]*?(?:[{_T}][{_V}]|[{_V}][{_T}])[^\\W\\d_]*")
+_placed: dict[str, str] = {}
+
+
+def _tone_target(bases: str, marks: list[str]) -> int | None:
+    """Index of the letter that takes the tone, or None when ``bases`` (lower-case
+    letters without marks, đ kept) with quality ``marks`` is not a Vietnamese syllable
+    ("Xêút", two syllables run together, is not one)."""
+    for onset in _ONSETS:
+        if bases.startswith(onset):
+            break
+    start = len(onset)
+    if onset in ("gi", "qu") and (start == len(bases) or bases[start] not in _VOWEL_BASES):
+        if onset == "qu":
+            return None
+        start = 1  # "gì", "gìn": the i is the vowel
+    end = start
+    while end < len(bases) and bases[end] in _VOWEL_BASES:
+        end += 1
+    nucleus = end - start
+    if not 1 <= nucleus <= 3 or bases[end:] not in _CODAS:
+        return None
+    group = "".join(bases[i] + marks[i] for i in range(start, end))
+    if group not in (_CLOSED if end < len(bases) else _OPEN):
+        return None
+    marked = [i for i in range(start, end) if marks[i]]
+    if marked:
+        return marked[-1]
+    if end < len(bases) or nucleus == 1:
+        return end - 1
+    return start + 1 if nucleus == 3 else start
+
+
+def place_tone(word: str) -> str:
+    """``word`` (NFC) with its one tone mark on the letter the orthographic rule names
+    ("hòan" -> "hoàn", "gía" -> "giá", "lựơng" -> "lượng", "qúa" -> "quá", "gíá" ->
+    "giá"); words that are not one Vietnamese syllable with one tone (maybe typed
+    twice) are returned unchanged."""
+    letters: list[list[str]] = []
+    for ch in unicodedata.normalize("NFD", word):
+        if unicodedata.combining(ch):
+            if not letters or ch not in _VIETNAMESE_MARKS:  # "Ä": not a Vietnamese letter
+                return word
+            letters[-1].append(ch)
+        else:
+            letters.append([ch])
+    toned = [i for i, lt in enumerate(letters) if any(c in TONE_MARKS for c in lt[1:])]
+    tones = [c for i in toned for c in letters[i][1:] if c in TONE_MARKS]
+    if not tones or len(set(tones)) != 1:  # no tone, or two different ones: leave it
+        return word
+    bases = "".join(lt[0].lower() for lt in letters)
+    target = _tone_target(bases, ["".join(_MARK_SIGNS[c] for c in lt[1:] if c in _MARK_SIGNS) for lt in letters])
+    if target is None or toned == [target] and len(tones) == 1:
+        return word
+    for i in toned:  # "gíá" (the tone typed twice) has one tone too
+        letters[i] = [c for c in letters[i] if c not in TONE_MARKS]
+    letters[target].append(tones[0])
+    return unicodedata.normalize("NFC", "".join("".join(lt) for lt in letters))
+
+
+def _placed_tone(match: re.Match) -> str:
+    word = match.group()
+    out = _placed.get(word)
+    if out is None:
+        out = place_tone(word)
+        if len(_placed) < 200_000:
+            _placed[word] = out
+    return out
+
+
+def _place_tones(text: str) -> str:
+    return _TONE_CANDIDATE.sub(_placed_tone, text)
 
 
 def normalize(text: str) -> str:
     """Return ``text`` in vnsearch's canonical form (Unicode-level only, keeps layout).
 
-    NFC, Ð→Đ, one tone placement, lone surrogates replaced, invisible characters
-    removed, runs of spaces collapsed. Newlines are kept (paragraph boundaries).
+    Compatibility characters folded (NFKC, character by character), NFC with the marks
+    of a letter in Vietnamese order, Ð→Đ, one tone placement per syllable, lone
+    surrogates replaced, invisible characters removed, runs of spaces collapsed.
+    Newlines are kept (paragraph boundaries).
     Idempotent: ``normalize(normalize(x)) == normalize(x)``.
     """
     if not text:
         return ""
+    text = _fold_compatibility(text)
     found = _NEEDS_CLEANING.findall(text)
     if found:
         # Only the steps whose characters occur (the others would change nothing).
@@ -111,13 +235,9 @@ def normalize(text: str) -> str:
             text = _CONTROLS.sub(" ", text)
         if _SPACES_TO_FIX.search(text) is not None:  # else every run is one " " already
             text = _SPACES.sub(" ", text)
-    if unicodedata.is_normalized("NFC", text) and _TONE_HINT.search(text) is None:
-        return text  # NFC(NFD(text)) is text, and no tone placement to fix
-    # NFD first so that mixed (precomposed + combining) text has one shape to match;
-    # the tone fix-up works on decomposed letters.
-    nfd = unicodedata.normalize("NFD", text)
-    nfd = _fix_tone_placement(nfd)
-    return unicodedata.normalize("NFC", nfd)
+    if not unicodedata.is_normalized("NFC", text) or _COMBINING.search(text) is not None:
+        text = _compose(text)
+    return _place_tones(text)
 
 
 def clean_text(text: str) -> str:
@@ -155,7 +275,6 @@ def _build_fold_table() -> dict[int, str]:
 
 
 _FOLD_TABLE = _build_fold_table()
-_COMBINING = re.compile(r"[\u0300-\u036f]")
 
 
 def fold(text: str) -> str:
@@ -183,3 +302,25 @@ def folded_letters() -> set[str]:
 def has_diacritics(text: str) -> bool:
     """True when folding would change ``text`` beyond case (the user typed marks)."""
     return fold(text) != text.lower()
+
+
+# ---- i/y spellings ---------------------------------------------------------------------
+# After h, k, l, m, qu, s, t a syllable's lone final i and y are two spellings of one
+# sound and both are in use ("quy định"/"qui định", "lý"/"lí", "kỹ"/"kĩ", "Mỹ"/"Mĩ",
+# "công ty"/"công ti", "hy sinh"/"hi sinh", "ca sĩ"/"ca sỹ"): tokens take the y. Other
+# onsets keep their i ("đi", "thi", "chi" are never spelled with y; "vi"/"Vy" differ).
+_I_TO_Y = str.maketrans("iíìỉĩị", "yýỳỷỹỵ")
+_IY_VARIANT = re.compile(r"(?<![^\W_])(?:h|k|l|m|qu|s|t)[iíìỉĩị](?![^\W_])")
+# A folded syllable that stands for both spellings (highlighting matches either).
+IY_SYLLABLE = re.compile(r"(?:h|k|l|m|qu|s|t)y")
+
+
+def spell_iy(lower: str) -> str:
+    """``lower`` (lower-cased syllables) with the i/y variants spelled with y; same length."""
+    if "i" not in lower and _I_TO_Y_FIRST.search(lower) is None:
+        return lower
+    return _IY_VARIANT.sub(lambda m: m.group().translate(_I_TO_Y), lower)
+
+
+_I_TO_Y_FIRST = re.compile("[íìỉĩị]")
+
