@@ -17,7 +17,7 @@ import re
 import unicodedata
 
 __all__ = ["normalize", "clean_text", "fold", "has_diacritics", "TONE_MARKS", "place_tone",
-           "spell_iy", "IY_SYLLABLE"]
+           "spell_iy", "IY_SYLLABLE", "is_syllable"]
 
 # Combining tone marks of Vietnamese: grave, acute, tilde, hook above, dot below.
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
@@ -181,14 +181,42 @@ def place_tone(word: str) -> str:
     tones = [c for i in toned for c in letters[i][1:] if c in TONE_MARKS]
     if not tones or len(set(tones)) != 1:  # no tone, or two different ones: leave it
         return word
+    if any(letters[i][0].lower() not in _VOWEL_BASES for i in toned):  # "Ñ" is no toned vowel
+        return word
     bases = "".join(lt[0].lower() for lt in letters)
-    target = _tone_target(bases, ["".join(_MARK_SIGNS[c] for c in lt[1:] if c in _MARK_SIGNS) for lt in letters])
+    target = _tone_target(bases, _marks_of(letters))
     if target is None or toned == [target] and len(tones) == 1:
         return word
     for i in toned:  # "gíá" (the tone typed twice) has one tone too
         letters[i] = [c for c in letters[i] if c not in TONE_MARKS]
     letters[target].append(tones[0])
     return unicodedata.normalize("NFC", "".join("".join(lt) for lt in letters))
+
+
+def is_syllable(word: str) -> bool:
+    """True when ``word`` is one well-formed Vietnamese syllable: onset, a vowel group
+    that exists (with its quality marks), a final consonant, at most one tone, and no
+    grave/hook/tilde before a final c, ch, p or t ("các", "cạch", never "càc")."""
+    letters: list[list[str]] = []
+    for ch in unicodedata.normalize("NFD", word):
+        if unicodedata.combining(ch):
+            if not letters or ch not in _VIETNAMESE_MARKS:
+                return False
+            letters[-1].append(ch)
+        else:
+            letters.append([ch])
+    tones = [c for lt in letters for c in lt[1:] if c in TONE_MARKS]
+    if len(tones) > 1 or any(c in TONE_MARKS and lt[0].lower() not in _VOWEL_BASES for lt in letters for c in lt[1:]):
+        return False
+    bases = "".join(lt[0].lower() for lt in letters)
+    if not bases.isalpha() or _tone_target(bases, _marks_of(letters)) is None:
+        return False
+    stop = bases.endswith(("c", "ch", "p", "t"))
+    return not (stop and tones and tones[0] not in "\u0301\u0323")
+
+
+def _marks_of(letters: list[list[str]]) -> list[str]:
+    return ["".join(_MARK_SIGNS[c] for c in lt[1:] if c in _MARK_SIGNS) for lt in letters]
 
 
 def _placed_tone(match: re.Match) -> str:
