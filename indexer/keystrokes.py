@@ -16,6 +16,7 @@ the word, as the common input methods accept ("tieengs", "tieensg", "tiengse"; "
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class _Letters:
         self.bases: list[str] = []
         self.marks: list[str] = []
         self.tone = ""
+        self.paired: int | None = None  # the u a "w" after "uo" horned along with the o
 
     def add(self, ch: str) -> None:
         self.bases.append(ch)
@@ -80,8 +82,9 @@ class _Letters:
     def horn_or_breve(self, breve: bool = True, horn: bool = True) -> bool:
         """Telex w / VNI 7 and 8: ươ for u+o, else ơ / ư, else ă."""
         nuc = self.nucleus()
-        for a, b in zip(nuc, nuc[1:]):
+        for a, b in itertools.pairwise(nuc):
             if horn and self.bases[a] == "u" and self.bases[b] == "o" and self.marks[b] == "":
+                self.paired = a if not self.marks[a] else None
                 self.marks[a] = self.marks[b] = _HORN
                 return True
         for i in reversed(nuc):
@@ -104,6 +107,8 @@ class _Letters:
             if self.marks[i] == _HORN and self.bases[i] == "u" and self.bases[i + 1] == "o" \
                     and not self.marks[i + 1]:
                 self.marks[i + 1] = _HORN
+        if self.paired is not None and self.paired == len(self.bases) - 2:
+            self.marks[-2] = ""  # "thuowr": an open uơ is "thuở", as the input methods type it
         parts = [b + m for b, m in zip(self.bases, self.marks)]
         nuc = self.nucleus()
         if self.tone and nuc:

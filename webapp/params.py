@@ -36,7 +36,7 @@ def _values(args: MultiDict, name: str) -> list[str]:
 
 
 def search_request(args: MultiDict, cfg: Config, *, debug_allowed: bool = True) -> SearchRequest:
-    """Read ``q, page, per_page, outlet, category, from, to, sort, debug`` from ``args``."""
+    """Read ``q, page, per_page, outlet, category, from, to, sort, debug, exact`` from ``args``."""
     q = args.get("q", "")
     if "\x00" in q:
         q = q.replace("\x00", " ")
@@ -51,4 +51,5 @@ def search_request(args: MultiDict, cfg: Config, *, debug_allowed: bool = True) 
         date_to=(args.get("to") or "").strip() or None,
         sort=sort,
         debug=debug_allowed and args.get("debug") in ("1", "true", "yes"),
+        literal=args.get("exact") in ("1", "true", "yes"),
     )

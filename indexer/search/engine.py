@@ -28,9 +28,11 @@ from indexer.backends.whoosh.postings import DocSets, SharedState, docsets_for
 from indexer.search.display import lead_to_show, snippet_source
 from indexer.search.periods import undated_summary
 from indexer.search.highlight import highlight_all, snippet
+from indexer.text.normalize import fold
 from indexer.search.querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
 from indexer.ingest.readers.titles import looks_like_headline
 from indexer.search.complete import complete_query
+from indexer.search.reading import read_query
 from indexer.search.suggest import Suggester
 from indexer.search.tidy import tidy_request
 from indexer.search.synonyms import Synonyms, load_synonyms
@@ -147,6 +149,7 @@ class SearchRequest:
     sort: str = "relevance"  # or "newest"
     facets: bool = True
     debug: bool = False
+    literal: bool = False  # "exact=1": the query as typed, never read as keystrokes/diacritics
 
 
 @dataclass
@@ -188,6 +191,8 @@ class SearchResult:
     #  "words": [...]}.
     notices: list[dict[str, Any]] = field(default_factory=list)
     explain: dict[str, Any] | None = None
+    # How the query was read when not as typed (indexer.reading): {"kind", "text", "literal"}
+    reading: dict[str, Any] | None = None
 
     @property
     def pages(self) -> int:
@@ -378,6 +383,9 @@ class SearchEngine:
         started = time.perf_counter()
         self._local.started = time.monotonic()  # this thread's search, for the time limit
         req = self.validate(req)
+        reread = None if req.literal else self._reread(req)
+        if reread is not None:
+            return reread
         parsed = self.parse(req.q)
         s = self.searcher()
         cache_key = self._result_key(req, s)
@@ -470,6 +478,22 @@ class SearchEngine:
         if not result.partial:
             self._results.put(cache_key, result)
         return result
+
+    def _reread(self, req: SearchRequest) -> SearchResult | None:
+        """The results for the query as the user meant it (keystrokes typed with the input
+        method off), when it reads that way; see :mod:`indexer.reading`."""
+        reading = read_query(req.q, self._unknown_word)
+        if reading is None:
+            return None
+        inner = self.search(dataclasses.replace(req, q=reading.text, literal=True))
+        return dataclasses.replace(inner, query=req.q, reading=reading.to_api(req.q),
+                                   notices=[*inner.notices, reading.notice()])
+
+    def _unknown_word(self, word: str) -> bool:
+        """No article holds ``word`` (folded), in the title or the body."""
+        reader = self.searcher().reader()
+        folded = fold(word)
+        return reader.doc_frequency("title_f", folded) + reader.doc_frequency("body_f", folded) == 0
 
     def _result_key(self, req: SearchRequest, s) -> tuple:
         """A search's identity: the request and the index state it ran against."""
@@ -1045,6 +1069,8 @@ def result_to_api(result: SearchResult) -> dict[str, Any]:
     }
     if result.drop_suggestions:
         out["drop_suggestions"] = result.drop_suggestions
+    if result.reading is not None:
+        out["reading"] = result.reading
     if result.explain is not None:
         out["explain"] = result.explain
     return out
