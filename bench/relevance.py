@@ -386,6 +386,103 @@ def exact_precision(engine, amb, texts, show=False):
     return sum(vals) / len(vals) if vals else float("nan")
 
 
+# -- as people really type it (issue 14): restoration, ambiguous plain queries, keystrokes --
+
+def keystroke_queries(sample, n: int, seed: int):
+    """Headlines of ``n`` picked articles typed as Telex and as VNI keystrokes."""
+    from indexer.keystrokes import encode
+
+    rng = random.Random(seed * 17 + 14)
+    out = []
+    for i in rng.sample(range(len(sample)), min(n, len(sample))):
+        art = sample[i][0]
+        title = normalize(art.title)
+        if len(_WORD.findall(title)) < 2:
+            continue
+        for method in ("telex", "vni"):
+            out.append((method, _WORD.sub(lambda m, how=method: encode(m.group(), how), title), art.id))
+    return out
+
+
+def restoration_accuracy(model, titles):
+    """(syllable accuracy, whole-headline accuracy, n) of restoring folded headlines."""
+    from indexer.normalize import spell_iy
+    from indexer.restore import restore
+
+    ok = n = whole = count = 0
+    for title in titles:
+        want = [spell_iy(w.lower()) for w in _WORD.findall(normalize(title))]
+        if not want:
+            continue
+        got = [w.lower() for w in _WORD.findall(restore(fold(normalize(title)), model))]
+        right = sum(a == b for a, b in zip(want, got))
+        ok, n, whole, count = ok + right, n + len(want), whole + (right == len(want)), count + 1
+    return (ok / n if n else float("nan")), (whole / count if count else float("nan")), count
+
+
+def ambiguous_plain_queries(sample, texts, words, n: int, seed: int):
+    """Two-syllable words of picked headlines whose folded form has 2+ diacritic forms
+    in the collection (each in 2+ articles), typed without diacritics: (query, intended
+    form, articles holding the intended form). The headline says which form was meant."""
+    docs_of: dict[str, set] = defaultdict(set)
+    for aid, text in texts.items():
+        sy = text.split()
+        for pair in set(zip(sy, sy[1:])):
+            docs_of[" ".join(pair)].add(aid)
+    forms_of: dict[str, int] = Counter(fold(k) for k, d in docs_of.items() if len(d) >= 2)
+    rng = random.Random(seed * 13 + 14)
+    out = []
+    for i in rng.sample(range(len(sample)), len(sample)):
+        sy = [x.exact for x in syllables(normalize(sample[i][0].title).lower())]
+        for a, b in zip(sy, sy[1:]):
+            form = f"{a} {b}"
+            if fold(form) != form and forms_of.get(fold(form), 0) >= 2 and len(docs_of[form]) >= 2 \
+                    and form.replace(" ", "_") in words:
+                out.append((fold(form), form, docs_of[form]))
+                break
+        if len(out) >= n:
+            break
+    return out
+
+
+def plain_exact_precision(engine, amb, texts):
+    vals = []
+    for q, intended, holders in amb:
+        k = min(10, len(holders))
+        top = engine.search(q)[:k]
+        vals.append(sum(1 for x in top if f" {intended} " in texts.get(x, "")) / k if top else 0.0)
+    return sum(vals) / len(vals) if vals else float("nan")
+
+
+def run_typing_rows(engines, sample, group, texts, words, args) -> None:
+    """The rows of issue 14: restoration accuracy, ambiguous plain queries, keystrokes."""
+    vn = engines[0]
+    model = vn.engine.restore_model()
+    picked = random.Random(args.seed * 7 + 14).sample(range(len(sample)), min(args.queries * 4, len(sample)))
+    indexed = restoration_accuracy(model, [sample[i][0].title for i in picked])
+    ids = {a.id for a, _ in sample}
+    others = [a.title for a, _ in load_sample(args.heldout_headlines, args.seed + 1) if a.id not in ids]
+    held = restoration_accuracy(model, others)
+    amb = ambiguous_plain_queries(sample, texts, words, args.exact_queries, args.seed)
+    keys = keystroke_queries(sample, args.queries, args.seed)
+    print(f"\nAs people type it (seed {args.seed}, {len(sample)} articles)")
+    print(f"diacritic restoration, headlines of indexed articles ({indexed[2]}): "
+          f"syllables {fmt(indexed[0])}, whole headlines {fmt(indexed[1])}")
+    print(f"diacritic restoration, headlines of articles not in the index ({held[2]}): "
+          f"syllables {fmt(held[0])}, whole headlines {fmt(held[1])}")
+    t_before = len(vn.times)
+    for e in engines:
+        res = evaluate(e, keys, group)
+        prec = plain_exact_precision(e, amb, texts)
+        row = " ".join(f"{m} s@10 {fmt(res[m][1])} MRR {fmt(res[m][2])} (n={res[m][3]})" for m in ("telex", "vni")
+                       if m in res)
+        print(f"{e.name:<10} exact-form P@10, ambiguous plain queries (n={len(amb)}): {fmt(prec)}; {row}")
+    ts = sorted(vn.times[t_before:])
+    if ts:
+        print(f"vnsearch time on these queries: median {1000 * ts[len(ts) // 2]:.1f} ms, "
+              f"p95 {1000 * ts[int(len(ts) * 0.95)]:.1f} ms")
+
+
 def fmt(x: float) -> str:
     return "  -  " if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
 
@@ -448,6 +545,8 @@ def run_known_item(args) -> None:
         parts = [f"{e} {prec['vnsearch'] / prec[e]:.2f}x" if prec[e] else f"{e} inf" for e in ENGINES[1:]]
         print(f"  {'exact-form':<14} " + ", ".join(parts))
         ts = sorted(vn.times)
+        if args.typing:
+            run_typing_rows(engines, sample, group, texts, words, args)
         if ts:
             print(f"\nvnsearch query time: median {1000 * ts[len(ts) // 2]:.1f} ms, "
                   f"p95 {1000 * ts[int(len(ts) * 0.95)]:.1f} ms; total run {time.time() - t0:.0f} s")
@@ -492,6 +591,10 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--viquad", action="store_true", help="evaluate the ViQuAD 2.0 dev sample instead")
     ap.add_argument("--show-failures", action="store_true")
+    ap.add_argument("--typing", action="store_true",
+                    help="also the rows of restored diacritics, ambiguous plain queries, Telex/VNI")
+    ap.add_argument("--heldout-headlines", type=int, default=1000,
+                    help="articles outside the sample whose headlines test restoration (--typing)")
     ap.add_argument("--workdir", help="keep the indexes here and reuse them (tuning only)")
     add_archive_arguments(ap)
     args = ap.parse_args(argv)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from .normalize import is_syllable, normalize, place_tone
 
-__all__ = ["KeystrokeReading", "decode_telex", "decode_vni", "read_keystrokes"]
+__all__ = ["KeystrokeReading", "decode_telex", "decode_vni", "encode", "read_keystrokes"]
 
 _TELEX_TONES = {"s": "\u0301", "f": "\u0300", "r": "\u0309", "x": "\u0303", "j": "\u0323"}
 _VNI_TONES = {"1": "\u0301", "2": "\u0300", "3": "\u0309", "4": "\u0303", "5": "\u0323"}
@@ -219,3 +219,27 @@ def read_keystrokes(query: str) -> KeystrokeReading | None:
         if clean and changed:
             return KeystrokeReading(method, "".join(pieces) + text[pos:], tuple(changed))
     return None
+
+
+_ENCODE = {
+    "telex": ({"\u0302": None, "\u0306": "w", "\u031b": "w"}, _TELEX_TONES, "dd"),
+    "vni": ({"\u0302": "6", "\u0306": "8", "\u031b": "7"}, _VNI_TONES, "d9"),
+}
+
+
+def encode(word: str, method: str, tone_last: bool = True) -> str:
+    """How ``word`` is typed as ``method`` keystrokes ("telex"/"vni"): quality keys right
+    after their vowel, the tone key after its vowel or (``tone_last``) at the end. For
+    benchmarks and tests: what a user with the input method off sends."""
+    quality, tones, stroke = _ENCODE[method]
+    tone_key = {mark: key for key, mark in tones.items()}
+    out, tone = [], ""
+    for ch in word:
+        d = unicodedata.normalize("NFD", ch)
+        base = (stroke[0].upper() + stroke[1:] if ch == "Đ" else stroke) if ch in "đĐ" else d[0]
+        keys = "".join(d[0] if quality[m] is None else str(quality[m]) for m in d[1:] if m in quality)
+        here = "".join(tone_key[m] for m in d[1:] if m in tone_key)
+        out.append(base + keys + ("" if tone_last else here))
+        tone += here
+    typed = "".join(out) + (tone if tone_last else "")
+    return typed.upper() if word.isupper() and len(word) > 1 else typed

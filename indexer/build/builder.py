@@ -17,6 +17,7 @@ shows it unchanged since it was last read in full, in which case it is not opene
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import queue as queue_mod
@@ -237,6 +238,7 @@ def index_articles(
             # After the commits that hold the files' articles (before the swap, for a
             # rebuild): a crash before this costs the next run time, never correctness.
             planner.save_manifest(target)
+            _update_restore_model(target, ix)
             if folder is not None:
                 store.activate(live, folder)
                 folder = None
@@ -248,6 +250,20 @@ def index_articles(
     summary.seconds = time.monotonic() - started
     notify("end", summary)
     return summary
+
+
+def _update_restore_model(folder: Path, ix) -> None:
+    """Count the articles new to the diacritic-restoration model (:mod:`indexer.restore`)."""
+    from .restore import update_model
+
+    with ix.reader() as reader:
+        keys = reader.column_reader("key")
+
+        def fetch(docnum: int) -> tuple[str, str]:
+            fields = reader.stored_fields(docnum)
+            return fields.get("title") or "", fields.get("body") or ""
+
+        update_model(folder, ((keys[d], functools.partial(fetch, d)) for d in reader.all_doc_ids()))
 
 
 def _chain(first, rest):

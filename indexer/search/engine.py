@@ -33,6 +33,7 @@ from indexer.search.querylang import ParsedQuery, QueryPart, QueryTooLongError, 
 from indexer.ingest.readers.titles import looks_like_headline
 from indexer.search.complete import complete_query
 from indexer.search.reading import read_query
+from indexer.text.restore import cached_model
 from indexer.search.suggest import Suggester
 from indexer.search.tidy import tidy_request
 from indexer.search.synonyms import Synonyms, load_synonyms
@@ -339,6 +340,7 @@ class SearchEngine:
             if sug is None:
                 self._suggesters.clear()
                 sug = Suggester(s.reader())
+                sug.use_restore_model(self.restore_model())
                 self._suggesters[gen] = sug
         return sug.bound(s.reader())
 
@@ -482,12 +484,16 @@ class SearchEngine:
     def _reread(self, req: SearchRequest) -> SearchResult | None:
         """The results for the query as the user meant it (keystrokes typed with the input
         method off), when it reads that way; see :mod:`indexer.reading`."""
-        reading = read_query(req.q, self._unknown_word)
+        reading = read_query(req.q, self._unknown_word, self.restore_model())
         if reading is None:
             return None
         inner = self.search(dataclasses.replace(req, q=reading.text, literal=True))
         return dataclasses.replace(inner, query=req.q, reading=reading.to_api(req.q),
                                    notices=[*inner.notices, reading.notice()])
+
+    def restore_model(self):
+        """The live generation's diacritic-restoration model (None for an older index)."""
+        return cached_model(store.resolve(self.live))
 
     def _unknown_word(self, word: str) -> bool:
         """No article holds ``word`` (folded), in the title or the body."""

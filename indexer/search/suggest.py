@@ -13,6 +13,7 @@ import threading
 
 from indexer.text.normalize import fold
 from indexer.search.querylang import ParsedQuery
+from indexer.text.restore import RestoreModel, restore_syllables
 
 __all__ = ["Suggester"]
 
@@ -25,6 +26,7 @@ class _Vocabulary:
         self.syllables: dict[str, tuple[str, int]] | None = None
         self.words: dict[str, tuple[str, int]] | None = None
         self.word_keys: list[str] | None = None
+        self.restore_model: RestoreModel | None = None  # indexer.restore, when the index has one
 
 
 class Suggester:
@@ -146,6 +148,18 @@ class Suggester:
                 i += 1
         return out
 
+    def use_restore_model(self, model: RestoreModel | None) -> None:
+        """Restore diacritics with the index's syllable model (indexer.restore)."""
+        self._vocab.restore_model = model
+
+    def restore_typed(self, folds: list[str], typed: list[str | None]) -> list[str]:
+        """Diacritic forms for ``folds``; ``typed[i]`` is what the user typed with marks
+        (evidence for the model). Without a model: :meth:`restore`."""
+        model = self._vocab.restore_model
+        if model is None:
+            return self.restore(folds)
+        return restore_syllables(folds, typed, model)
+
     def did_you_mean(self, parsed: ParsedQuery) -> str | None:
         """A corrected query, or None when there is nothing to correct."""
         changed = False
@@ -167,7 +181,7 @@ class Suggester:
                 else:
                     fixed.append(s.fold)
                     typed.append(s.exact if s.exact != s.fold else None)
-            restored = self.restore(fixed)
+            restored = self.restore_typed(fixed, typed)
             # Keep what the user typed with diacritics; restore the rest.
             words = [t if t is not None else r for t, r in zip(typed, restored)]
             text = " ".join(words)
