@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -390,7 +390,7 @@ def exact_precision(engine, amb, texts, show=False):
 
 def keystroke_queries(sample, n: int, seed: int):
     """Headlines of ``n`` picked articles typed as Telex and as VNI keystrokes."""
-    from indexer.keystrokes import encode
+    from indexer.text.keystrokes import encode
 
     rng = random.Random(seed * 17 + 14)
     out = []
@@ -406,8 +406,8 @@ def keystroke_queries(sample, n: int, seed: int):
 
 def restoration_accuracy(model, titles):
     """(syllable accuracy, whole-headline accuracy, n) of restoring folded headlines."""
-    from indexer.normalize import spell_iy
-    from indexer.restore import restore
+    from indexer.text.normalize import spell_iy
+    from indexer.text.restore import restore
 
     ok = n = whole = count = 0
     for title in titles:

@@ -10,9 +10,9 @@ import unicodedata
 
 import pytest
 
-from indexer.keystrokes import decode_telex, decode_vni, encode, read_keystrokes
-from indexer.normalize import is_syllable, normalize
-from indexer.search import SearchRequest, result_to_api
+from indexer.text.keystrokes import decode_telex, decode_vni, encode, read_keystrokes
+from indexer.text.normalize import is_syllable, normalize
+from indexer.search.engine import SearchRequest, result_to_api
 
 from .conftest import CORE, SEED_TITLE, SEED_URL
 
@@ -122,7 +122,7 @@ def test_seed_headline_typed_as_keystrokes_is_found(engine):
 
 
 def test_known_words_are_taken_as_typed():
-    from indexer.reading import read_query
+    from indexer.search.reading import read_query
 
     # "xoong" decodes as Telex ("xông"), but when articles hold "xoong" it stays as typed
     assert read_query("xoong", lambda w: False) is None

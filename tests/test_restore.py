@@ -15,10 +15,10 @@ import re
 
 import pytest
 
-from indexer import store
-from indexer.normalize import fold, normalize, spell_iy
-from indexer.restore import MODEL_NAME, RestoreModel, load_model, restore
-from indexer.search import SearchRequest
+from indexer.backends.whoosh import store
+from indexer.text.normalize import fold, normalize, spell_iy
+from indexer.text.restore import MODEL_NAME, RestoreModel, load_model, restore
+from indexer.search.engine import SearchRequest
 
 from .conftest import CORE, SEED_TITLE, SEED_URL
 
@@ -81,7 +81,7 @@ def test_typed_marks_are_evidence(model):
 
 
 def test_incremental_update_counts_only_new_articles(tmp_path):
-    from indexer.restore import update_model
+    from indexer.text.restore import update_model
 
     arts = [("a", ("Bộ trưởng Quốc phòng", "")), ("b", ("Nhật Bản", ""))]
     update_model(tmp_path, ((k, lambda v=v: v) for k, v in arts[:1]))

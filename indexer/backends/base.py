@@ -12,7 +12,7 @@ algebra, counts and facet counts over them are C-level operations whatever the b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["IndexSink", "PostingsReader", "TermPostings"]
@@ -79,6 +79,11 @@ class IndexSink(Protocol):
 
     def existing(self) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
         """(key -> content hash, hash -> key, key -> source) of the live documents."""
+        ...
+
+    def each_text(self, use: Callable[[Iterable[tuple[str, Callable[[], tuple[str, str]]]]], Any]) -> Any:
+        """Call ``use`` with (key, fetch) of every live document; ``fetch()`` gives its
+        stored (title, body) (for indexer.text.restore's model)."""
         ...
 
     def delete(self, key: str) -> None:

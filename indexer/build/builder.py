@@ -36,6 +36,7 @@ from indexer.text.normalize import normalize
 from indexer.backends.whoosh import store
 from indexer.backends.whoosh.schema import bigrams
 from indexer.build.tokencache import TokenCache
+from indexer.text.restore import update_model as update_restore_model
 
 from indexer.backends.whoosh.sink import WhooshSink
 from indexer.backends.whoosh.writer import FastSegmentWriter, abandon_segment, finish_segment, open_segment_writer
@@ -238,7 +239,7 @@ def index_articles(
             # After the commits that hold the files' articles (before the swap, for a
             # rebuild): a crash before this costs the next run time, never correctness.
             planner.save_manifest(target)
-            _update_restore_model(target, ix)
+            sink.each_text(functools.partial(update_restore_model, target))  # indexer.text.restore
             if folder is not None:
                 store.activate(live, folder)
                 folder = None
@@ -250,20 +251,6 @@ def index_articles(
     summary.seconds = time.monotonic() - started
     notify("end", summary)
     return summary
-
-
-def _update_restore_model(folder: Path, ix) -> None:
-    """Count the articles new to the diacritic-restoration model (:mod:`indexer.restore`)."""
-    from .restore import update_model
-
-    with ix.reader() as reader:
-        keys = reader.column_reader("key")
-
-        def fetch(docnum: int) -> tuple[str, str]:
-            fields = reader.stored_fields(docnum)
-            return fields.get("title") or "", fields.get("body") or ""
-
-        update_model(folder, ((keys[d], functools.partial(fetch, d)) for d in reader.all_doc_ids()))
 
 
 def _chain(first, rest):

@@ -192,7 +192,7 @@ class SearchResult:
     #  "words": [...]}.
     notices: list[dict[str, Any]] = field(default_factory=list)
     explain: dict[str, Any] | None = None
-    # How the query was read when not as typed (indexer.reading): {"kind", "text", "literal"}
+    # How the query was read when not as typed (indexer.search.reading): {"kind", "text", "literal"}
     reading: dict[str, Any] | None = None
 
     @property
@@ -483,7 +483,7 @@ class SearchEngine:
 
     def _reread(self, req: SearchRequest) -> SearchResult | None:
         """The results for the query as the user meant it (keystrokes typed with the input
-        method off), when it reads that way; see :mod:`indexer.reading`."""
+        method off), when it reads that way; see :mod:`indexer.search.reading`."""
         reading = read_query(req.q, self._unknown_word, self.restore_model())
         if reading is None:
             return None

@@ -26,7 +26,7 @@ class _Vocabulary:
         self.syllables: dict[str, tuple[str, int]] | None = None
         self.words: dict[str, tuple[str, int]] | None = None
         self.word_keys: list[str] | None = None
-        self.restore_model: RestoreModel | None = None  # indexer.restore, when the index has one
+        self.restore_model: RestoreModel | None = None  # indexer.text.restore, when the index has one
 
 
 class Suggester:
@@ -149,7 +149,7 @@ class Suggester:
         return out
 
     def use_restore_model(self, model: RestoreModel | None) -> None:
-        """Restore diacritics with the index's syllable model (indexer.restore)."""
+        """Restore diacritics with the index's syllable model (indexer.text.restore)."""
         self._vocab.restore_model = model
 
     def restore_typed(self, folds: list[str], typed: list[str | None]) -> list[str]:

@@ -245,10 +245,9 @@ def normalize(text: str) -> str:
     if not text:
         return ""
     text = _fold_compatibility(text)
-    found = _NEEDS_CLEANING.findall(text)
+    found = "".join(set(_NEEDS_CLEANING.findall(text)))
     if found:
         # Only the steps whose characters occur (the others would change nothing).
-        found = "".join(set(found))
         if _SURROGATES.search(found) is not None:
             text = _SURROGATES.sub("\ufffd", text)
         if _HAS_LOOKALIKE.search(found) is not None:

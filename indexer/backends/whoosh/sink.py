@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from indexer.backends.whoosh.writer import FastSegmentWriter, commit_with_segments
@@ -51,6 +52,18 @@ class WhooshSink:
                 hash_key.setdefault(h, k)
                 key_source[k] = sources[docnum]
         return key_hash, hash_key, key_source
+
+    def each_text(self, use: Callable[[Iterable[tuple[str, Callable[[], tuple[str, str]]]]], Any]) -> Any:
+        """Call ``use`` with ``(key, fetch)`` of every live document, ``fetch()`` reading
+        its stored ``(title, body)`` only when called (the restoration model's update)."""
+        with self.ix.reader() as reader:
+            keys = reader.column_reader("key")
+
+            def fetch(docnum: int) -> tuple[str, str]:
+                fields = reader.stored_fields(docnum)
+                return fields.get("title") or "", fields.get("body") or ""
+
+            return use((keys[d], functools.partial(fetch, d)) for d in reader.all_doc_ids())
 
     def delete(self, key: str) -> None:
         self._open().delete_by_term("key", key)

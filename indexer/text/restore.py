@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .normalize import fold, has_diacritics, normalize, spell_iy
+from indexer.text.normalize import fold, has_diacritics, normalize, spell_iy
 
 __all__ = ["MODEL_NAME", "RestoreModel", "cached_model", "load_model", "restore", "restore_syllables",
            "update_model"]

@@ -1,14 +1,14 @@
 """How a query is read when it is not meant as typed: the one entry point search uses.
 
 A query typed without diacritics (or with some) is read with the diacritics the index's
-own text makes most likely (:mod:`indexer.restore`: "tam bao" → "tâm bão"). Searching
+own text makes most likely (:mod:`indexer.text.restore`: "tam bao" → "tâm bão"). Searching
 that reading is a boost, never a filter: the diacritic-free fields still find every
 article with any reading, and the re-scoring puts those holding the restored form first.
 Syllables typed with marks are kept; queries with ``-``, ``*`` or ``field:`` are taken as
 typed (an exclusion or a prefix is not a word to guess).
 
 A query typed as Telex/VNI keystrokes with the input method off ("tieengs vieetj",
-"tie61ng vie65t") is read as the Vietnamese it spells (:mod:`indexer.keystrokes`) when
+"tie61ng vie65t") is read as the Vietnamese it spells (:mod:`indexer.text.keystrokes`) when
 most of the words that decoding changes are words no article holds (so "xoong" or
 "bus", which articles do hold, stay as typed). The result says so (``reading``) and the
 literal query stays a link away (``exact=1``).
@@ -21,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .keystrokes import read_keystrokes
-from .normalize import normalize
-from .restore import RestoreModel, restore
+from indexer.text.keystrokes import read_keystrokes
+from indexer.text.normalize import normalize
+from indexer.text.restore import RestoreModel, restore
 
 __all__ = ["QueryReading", "read_query"]
 

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .normalize import is_syllable, normalize, place_tone
+from indexer.text.normalize import is_syllable, normalize, place_tone
 
 __all__ = ["KeystrokeReading", "decode_telex", "decode_vni", "encode", "read_keystrokes"]
 
