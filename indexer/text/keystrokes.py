@@ -221,7 +221,7 @@ def read_keystrokes(query: str) -> KeystrokeReading | None:
     return None
 
 
-_ENCODE = {
+_ENCODE: dict[str, tuple[dict[str, str | None], dict[str, str], str]] = {
     "telex": ({"\u0302": None, "\u0306": "w", "\u031b": "w"}, _TELEX_TONES, "dd"),
     "vni": ({"\u0302": "6", "\u0306": "8", "\u031b": "7"}, _VNI_TONES, "d9"),
 }

@@ -57,6 +57,8 @@ class WhooshSink:
         """Call ``use`` with ``(key, fetch)`` of every live document, ``fetch()`` reading
         its stored ``(title, body)`` only when called (the restoration model's update)."""
         with self.ix.reader() as reader:
+            if reader.doc_count() == 0:  # an empty reader has no columns
+                return use(iter(()))
             keys = reader.column_reader("key")
 
             def fetch(docnum: int) -> tuple[str, str]:
