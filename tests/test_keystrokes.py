@@ -122,12 +122,12 @@ def test_seed_headline_typed_as_keystrokes_is_found(engine):
 
 
 def test_known_words_are_taken_as_typed():
-    from indexer.search.reading import read_query
+    from indexer.search.reading import reading_of
 
     # "xoong" decodes as Telex ("xông"), but when articles hold "xoong" it stays as typed
-    assert read_query("xoong", lambda w: False) is None
-    assert read_query("xoong", lambda w: True).text == "xông"
-    assert read_query("Nhat Ban", lambda w: True) is None  # no keys, no model: as typed
+    assert reading_of("xoong", lambda w: False) is None
+    assert reading_of("xoong", lambda w: True).text == "xông"
+    assert reading_of("Nhat Ban", lambda w: True) is None  # no keys, no model: as typed
 
 
 def test_page_shows_the_reading_and_the_literal_link(client):

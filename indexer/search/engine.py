@@ -28,11 +28,10 @@ from indexer.backends.whoosh.postings import DocSets, SharedState, docsets_for
 from indexer.search.display import lead_to_show, snippet_source
 from indexer.search.periods import undated_summary
 from indexer.search.highlight import highlight_all, snippet
-from indexer.text.normalize import fold
 from indexer.search.querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
 from indexer.ingest.readers.titles import looks_like_headline
 from indexer.search.complete import complete_query
-from indexer.search.reading import read_query
+from indexer.search.reading import reading_of
 from indexer.text.restore import cached_model
 from indexer.search.suggest import Suggester
 from indexer.search.tidy import tidy_request
@@ -484,12 +483,12 @@ class SearchEngine:
     def _reread(self, req: SearchRequest) -> SearchResult | None:
         """The results for the query as the user meant it (keystrokes typed with the input
         method off), when it reads that way; see :mod:`indexer.search.reading`."""
-        reading = read_query(req.q, self._unknown_word, self.restore_model())
-        if reading is None:
+        meant = reading_of(req.q, self._unknown_word, self.restore_model())
+        if meant is None:
             return None
-        inner = self.search(dataclasses.replace(req, q=reading.text, literal=True))
-        return dataclasses.replace(inner, query=req.q, reading=reading.to_api(req.q),
-                                   notices=[*inner.notices, reading.notice()])
+        inner = self.search(dataclasses.replace(req, q=meant.text, literal=True))
+        return dataclasses.replace(inner, query=req.q, reading=meant.to_api(req.q),
+                                   notices=[*inner.notices, meant.notice()])
 
     def restore_model(self):
         """The live generation's diacritic-restoration model (None for an older index)."""

@@ -25,7 +25,7 @@ from indexer.text.keystrokes import read_keystrokes
 from indexer.text.normalize import normalize
 from indexer.text.restore import RestoreModel, restore
 
-__all__ = ["QueryReading", "read_query"]
+__all__ = ["QueryReading", "reading_of"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class QueryReading:
         return {"code": self.kind, "words": [b for _a, b in self.words], "text": self.text}
 
 
-def read_query(query: str, unknown: Callable[[str], bool],
+def reading_of(query: str, unknown: Callable[[str], bool],
                model: RestoreModel | None = None) -> QueryReading | None:
     """The reading of ``query`` to search instead, or None to search it as typed.
 
