@@ -150,6 +150,7 @@ class SearchRequest:
     facets: bool = True
     debug: bool = False
     literal: bool = False  # "exact=1": the query as typed, never read as keystrokes/diacritics
+    prefer: str | None = None  # the same words with diacritics: ranks those forms first, matches as q
 
 
 @dataclass
@@ -447,10 +448,11 @@ class SearchEngine:
             result.facets = _facets(s, res.bits)
             result.undated = (res.bits or 0).bit_count() - sum(c for _m, c in result.facets.get("month", []))
         # Out of time: keep the first stage's order rather than re-scoring.
-        ranked = res.hits if res.partial else self._rank(s, res.hits, parsed, req, fuzzy, reading,
+        ranked_as = self._preferred(parsed, req)
+        ranked = res.hits if res.partial else self._rank(s, res.hits, ranked_as, req, fuzzy, reading,
                                                          first=res.first)
         page = ranked[(req.page - 1) * req.per_page: wanted]
-        folds, exacts, prefixes = _marks(parsed)
+        folds, exacts, prefixes = _marks(ranked_as)
         length = self.config.search.snippet_chars
         for docnum, score in page:
             stored = s.stored_fields(docnum)
@@ -486,9 +488,23 @@ class SearchEngine:
         meant = reading_of(req.q, self._unknown_word, self.restore_model())
         if meant is None:
             return None
-        inner = self.search(dataclasses.replace(req, q=meant.text, literal=True))
+        if meant.kind == "diacritics":  # a boost, never a filter: matched as typed
+            inner = self.search(dataclasses.replace(req, literal=True, prefer=meant.text))
+        else:
+            inner = self.search(dataclasses.replace(req, q=meant.text, literal=True))
         return dataclasses.replace(inner, query=req.q, reading=meant.to_api(req.q),
                                    notices=[*inner.notices, meant.notice()])
+
+    def _preferred(self, parsed: ParsedQuery, req: SearchRequest) -> ParsedQuery:
+        """What the ranking and the marks take the query to be: ``req.prefer`` (the same
+        syllables with restored diacritics) when given, else the query as parsed."""
+        if not req.prefer:
+            return parsed
+        preferred = self.parse(req.prefer)
+        if [s.fold for s in preferred.positive_syllables] != [s.fold for s in parsed.positive_syllables]:
+            return parsed
+        self.expand(preferred)
+        return preferred
 
     def restore_model(self):
         """The live generation's diacritic-restoration model (None for an older index)."""
@@ -505,7 +521,7 @@ class SearchEngine:
         reader = s.reader()
         return (self._pool.generation(), reader.doc_count_all(), reader.doc_count(), req.q, req.page,
                 req.per_page, tuple(req.outlet), tuple(req.category), req.date_from, req.date_to,
-                req.sort, req.facets, req.debug)
+                req.sort, req.facets, req.debug, req.prefer)
 
     def read(self, parsed: ParsedQuery, s, fuzzy: dict[str, list[str]] | None = None) -> Reading:
         """How ``parsed`` is matched here (:mod:`indexer.matching`), from the index's stats."""
