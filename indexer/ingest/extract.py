@@ -638,10 +638,10 @@ def visible_date(root: Tag) -> str | None:
     for el in root.find_all(True):
         if el.name in ("script", "style"):
             continue
-        names = el.get("class") or []
-        names = [*names] if isinstance(names, list) else [names]
-        if isinstance(el.get("id"), str):
-            names.append(el["id"])
+        cls = el.get("class") or []
+        names: list[str] = [str(c) for c in cls] if isinstance(cls, list) else [str(cls)]
+        if el.get("id"):
+            names.append(str(el.get("id")))
         if any(_DATE_CLASS.search(n) for n in names):
             d = parse_date(inline_text(el)[:80])
             if d:
@@ -671,13 +671,13 @@ def _name_like(text: str) -> bool:
 def find_byline(root: Tag) -> str | None:
     """The writer's name from the page: an element classed author/byline, or the
     right-aligned signature paragraph closing the story (vnexpress' style)."""
-    for el in root.find_all(attrs={"class": _BYLINE_CLASS}) + root.find_all(attrs={"id": _BYLINE_CLASS}):
-        for cand in [*el.find_all(attrs={"class": re.compile("name", re.IGNORECASE)}), el]:
+    for el in [*root.find_all(class_=_BYLINE_CLASS), *root.find_all(id=_BYLINE_CLASS)]:
+        for cand in [*el.find_all(class_=re.compile("name", re.IGNORECASE)), el]:
             text = _BYLINE_PREFIX.sub("", inline_text(cand))
             if 2 <= len(text) <= 60 and _name_like(text):
                 return text
     for p in reversed(root.find_all("p")):
-        style = (p.get("style") or "") + " " + str(p.get("align") or "")
+        style = f"{p.get('style') or ''} {p.get('align') or ''}"
         if "right" in style:
             text = _BYLINE_PREFIX.sub("", inline_text(p))
             if 2 <= len(text) <= 60 and _name_like(text):

@@ -105,7 +105,10 @@ def _by_marker(title: str) -> TitleSplit | None:
 
 
 # A headline never ends on a word that needs a complement ("... tại | Giải vô địch").
-_NO_END = frozenset(["tại", "của", "với", "và", "cho", "ở", "về", "trong", "từ", "là", "các", "những", "một", "đã", "sẽ", "được", "bị", "do", "theo", "như", "khi", "sau", "trước", "giữa", "hay", "hoặc", "mà", "thì", "nhưng", "vì", "nên", "để", "bằng", "trên", "dưới", "qua", "đến", "tới", "ra", "vào", "cùng", "rằng", "nhiều", "ông", "bà", "anh", "chị", "cô"])
+_NO_END = frozenset(["tại", "của", "với", "và", "cho", "ở", "về", "trong", "từ", "là", "các", "những", "một",
+                     "đã", "sẽ", "được", "bị", "do", "theo", "như", "khi", "sau", "trước", "giữa", "hay",
+                     "hoặc", "mà", "thì", "nhưng", "vì", "nên", "để", "bằng", "trên", "dưới", "qua", "đến",
+                     "tới", "ra", "vào", "cùng", "rằng", "nhiều", "ông", "bà", "anh", "chị", "cô"])
 _QUOTES = "\"“”'‘’(«"
 # Lines that are not headline + lead: Q&A columns, lists of links.
 _NOT_HEADLINE_START = re.compile(r"^(?:Hỏi\s*:|•|>>|&gt;)")
@@ -114,7 +117,8 @@ _SENTENCE_END = ("?", "!", "…", "...")
 
 # Words a lead opens with (time, place, source): a "headline" starting with one of them
 # and holding a comma is the lead's first clause ("Ngày 16/6, lãnh đạo Bệnh viện ...").
-_LEAD_OPENERS = frozenset(["ngày", "sáng", "chiều", "tối", "trưa", "đêm", "hôm", "theo", "tại", "vào", "trong", "sau", "từ", "đến", "khi", "tính", "hiện", "mới"])
+_LEAD_OPENERS = frozenset(["ngày", "sáng", "chiều", "tối", "trưa", "đêm", "hôm", "theo", "tại", "vào",
+                           "trong", "sau", "từ", "đến", "khi", "tính", "hiện", "mới"])
 
 
 def _capitalised(word: str) -> bool:
