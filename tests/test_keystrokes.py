@@ -101,6 +101,11 @@ def test_query_reading():
     r = read_keystrokes("tie61ng vie65t")
     assert r is not None and r.method == "vni" and r.text == "tiếng việt"
     assert read_keystrokes("tam bao") is None  # plain letters: nothing to decode
+    # punctuation outside ASCII (a real headline's quotes) does not stop the reading
+    r = read_keystrokes("“Ddaij tieecj” vowis nhuwngx")
+    assert r is not None and r.text == "“Đại tiệc” với những"
+    r = read_keystrokes("BVD9K tinh3")  # a word that is no VNI stays as typed
+    assert r is not None and r.text == "BVD9K tỉnh"
     assert read_keystrokes("U23 Việt Nam") is None
     r = read_keystrokes("U23 vieetj nam")  # "U23" is no VNI word; as Telex it stays as typed
     assert r is not None and r.method == "telex" and r.text == "U23 việt nam"

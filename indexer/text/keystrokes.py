@@ -198,25 +198,21 @@ def read_keystrokes(query: str) -> KeystrokeReading | None:
     """``query`` read as Telex or VNI keystrokes, when every word that would change
     decodes cleanly and at least one does; None otherwise (also for text with marks)."""
     text = normalize(query)
-    if not text.isascii():
+    if not all(w.isascii() for w in _WORD.findall(text)):  # letters with marks: typed as meant
         return None
     for method, decode in (("vni", decode_vni), ("telex", decode_telex)):
         changed: list[tuple[str, str]] = []
         pieces: list[str] = []
         pos = 0
-        clean = True
         for m in _WORD.finditer(text):
             word = m.group()
             out = decode(word)
-            if out is None:
-                if method == "vni" and any(ch.isdigit() for ch in word) and not word.isdigit():
-                    clean = False  # "u23", "covid19": not VNI, and no other word decides
-                    break
+            if out is None:  # "U23", "covid19", names: kept as typed
                 continue
             pieces.append(text[pos:m.start()] + out)
             pos = m.end()
             changed.append((word, out))
-        if clean and changed:
+        if changed:
             return KeystrokeReading(method, "".join(pieces) + text[pos:], tuple(changed))
     return None
 
