@@ -286,14 +286,17 @@ def test_two_real_index_commands(workdir):
     live = workdir / "index"
     cold = workdir / "cold-cache"  # pyvi runs: the first command stays busy long enough
     first = _popen("index", str(CORE), "--index", str(live), "--cache", str(cold), "--processes", "1", "-q")
-    lock_file = live.with_name(f".{live.name}.lock")
+    def holder_is_first() -> bool:
+        holder = store.read_holder(live)
+        return holder is not None and holder.pid == first.pid
+
     try:
-        _wait_for(lambda: lock_file.exists() and lock_file.read_text().strip() == str(first.pid), 120,
-                  "the first command to take the lock", first)
+        _wait_for(holder_is_first, 120, "the first command to take the lock", first)
         second = _run("index", str(CORE), "--index", str(live), "--cache", str(cold), "--processes", "1", "-q")
         assert first.poll() is None, "the first command was still running"
         assert second.returncode != 0
         assert f"pid {first.pid}" in second.stderr, second.stderr
+        assert "vnsearch index" in second.stderr, "the holder's command is named"
         assert "Traceback" not in second.stderr
     finally:
         _kill(first)

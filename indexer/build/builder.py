@@ -37,6 +37,7 @@ from indexer.backends.whoosh import store
 from indexer.backends.whoosh.schema import bigrams
 from indexer.build.tokencache import TokenCache
 from indexer.text.restore import update_model as update_restore_model
+from indexer.build.workerproc import ParentWatch, child_guard
 
 from indexer.backends.whoosh.sink import WhooshSink
 from indexer.backends.whoosh.writer import FastSegmentWriter, abandon_segment, finish_segment, open_segment_writer
@@ -189,7 +190,9 @@ def index_articles(
     summary = BuildSummary(index_path=str(live))
     started = time.monotonic()
     notify = progress or (lambda event, info: None)
-    with store.writer_lock(live, wait=wait):
+    with store.writer_lock(live, wait=wait) as lock:
+        if lock.took_over:
+            summary.notes.append(lock.took_over)
         folder = None
         if rebuild or not store.exists(live):
             folder, ix = store.new_generation(live, config.index.phrase_pairs)
@@ -356,8 +359,9 @@ class _SubWriter:
             self.writer = None
 
 
-def _worker_main(folder: str, segment_docs: int, jobq, resq) -> None:
+def _worker_main(folder: str, segment_docs: int, jobq, resq, watch: ParentWatch) -> None:
     """A worker process: batches in, (batch number, new spans) and segments out."""
+    child_guard(watch)  # ends with the parent, however the parent ends
     sub = None
     try:
         sub = _SubWriter(folder, segment_docs)
@@ -385,6 +389,7 @@ def _run_workers(jobs: Iterator[tuple[_Prepared, tuple]], nproc: int, batch_size
     worker takes the next batch, so one flushing its segment does not stall the
     others); return their segments once all have finished."""
     ctx = multiprocessing.get_context("fork")
+    watch = ParentWatch()
     jobq = ctx.Queue(maxsize=2 * nproc)
     resq = ctx.Queue()
     procs = []
@@ -428,14 +433,14 @@ def _run_workers(jobs: Iterator[tuple[_Prepared, tuple]], nproc: int, batch_size
             batch.append(item)
             if len(batch) >= batch_size:
                 if not procs:
-                    _start(procs, ctx, nproc, folder, jobq, resq, batch)
+                    _start(procs, ctx, nproc, folder, jobq, resq, watch, batch)
                 pending[number] = [p for p, _ in batch]
                 put((number, [j for _, j in batch]))
                 number += 1
                 batch = []
         if batch:
             if not procs:
-                _start(procs, ctx, nproc, folder, jobq, resq, batch)
+                _start(procs, ctx, nproc, folder, jobq, resq, watch, batch)
             pending[number] = [p for p, _ in batch]
             put((number, [j for _, j in batch]))
         for _ in procs:
@@ -452,15 +457,17 @@ def _run_workers(jobs: Iterator[tuple[_Prepared, tuple]], nproc: int, batch_size
                 p.join()
         jobq.close()
         resq.close()
+        watch.close()
 
 
-def _start(procs: list, ctx, nproc: int, folder: str, jobq, resq, first_batch) -> None:
+def _start(procs: list, ctx, nproc: int, folder: str, jobq, resq, watch: ParentWatch, first_batch) -> None:
     if any(job[3] is None for _, job in first_batch):
         from indexer.text.analysis import _model
 
         _model()  # load pyvi once, before forking: the workers share it copy-on-write
     for _ in range(nproc):
-        proc = ctx.Process(target=_worker_main, args=(folder, SEGMENT_DOCS, jobq, resq), daemon=True)
+        proc = ctx.Process(target=_worker_main, args=(folder, SEGMENT_DOCS, jobq, resq, watch),
+                           daemon=True)
         proc.start()
         procs.append(proc)
 

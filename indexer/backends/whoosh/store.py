@@ -12,11 +12,15 @@ from __future__ import annotations
 import errno
 import json
 import fcntl
+import json
 import os
 import shutil
+import socket
+import sys
 import time
 import weakref
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from collections.abc import Iterator
 
@@ -28,6 +32,10 @@ from indexer.backends.whoosh.schema import build_schema
 __all__ = [
     "IndexLockedError",
     "IndexMissingError",
+    "LockHolder",
+    "LockInfo",
+    "lock_path",
+    "read_holder",
     "writer_lock",
     "resolve",
     "exists",
@@ -204,15 +212,7 @@ def _pid_alive(marker: Path) -> bool:
         pid = int(marker.read_text().strip() or 0)
     except (OSError, ValueError):
         return False
-    if pid <= 0 or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid > 0 and pid != os.getpid() and _pid_exists(pid)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -226,27 +226,201 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-@contextmanager
-def writer_lock(live: Path, wait: bool = False) -> Iterator[None]:
-    """Only one writer per index: hold an ``flock`` (released by the kernel on any death)."""
-    live.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = live.with_name(f".{live.name}.lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+# Descriptors of writer locks this process holds: closed in every forked child
+# (os.register_at_fork), so a worker that outlived its parent could never keep the lock.
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_locks_in_child() -> None:
+    for fd in list(_HELD_LOCKS):
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            try:
-                holder = os.pread(fd, 32, 0).decode().strip()
-            except OSError:
-                holder = "?"
-            raise IndexLockedError(
-                f"another vnsearch process (pid {holder or '?'}) is writing the index at {live}; "
-                f"wait for it to finish, or pass --wait to queue behind it") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
+            os.close(fd)  # drops the child's reference only; the parent keeps its lock
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_close_locks_in_child)
+
+
+@dataclass
+class LockHolder:
+    """Who holds (or last held) a writer lock, as recorded in the lock file."""
+
+    pid: int = 0
+    start: str = ""  # the process's start time in clock ticks (/proc/PID/stat), against pid reuse
+    host: str = ""
+    command: str = ""
+    since: str = ""
+
+    @classmethod
+    def me(cls) -> LockHolder:
+        return cls(pid=os.getpid(), start=_start_time(os.getpid()), host=socket.gethostname(),
+                   command=" ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))[:300],
+                   since=time.strftime("%Y-%m-%d %H:%M:%S %Z"))
+
+    @classmethod
+    def parse(cls, text: str) -> LockHolder | None:
+        text = text.strip()
+        if not text:
+            return None
+        if text.isdigit():  # the record of older versions: a bare pid
+            return cls(pid=int(text))
+        try:
+            data = json.loads(text)
+            return cls(**{k: data[k] for k in ("pid", "start", "host", "command", "since") if k in data})
+        except (ValueError, TypeError):
+            return None
+
+    def gone(self) -> bool:
+        """True when this holder has certainly exited (same host, pid gone or reused)."""
+        if self.host and self.host != socket.gethostname():
+            return False  # another machine's process: cannot tell, assume alive
+        if self.pid <= 0:
+            return True
+        if not _pid_exists(self.pid):
+            return True
+        return bool(self.start) and _start_time(self.pid) not in ("", self.start)
+
+    def describe(self) -> str:
+        parts = [f"pid {self.pid}"]
+        if self.host and self.host != socket.gethostname():
+            parts.append(f"on {self.host}")
+        if self.command:
+            parts.append(f"`{self.command}`")
+        if self.since:
+            parts.append(f"since {self.since}")
+        return ", ".join(parts)
+
+
+@dataclass
+class LockInfo:
+    """What :func:`writer_lock` found: ``took_over`` describes a stale record it replaced."""
+
+    path: Path
+    took_over: str | None = None
+
+
+def _start_time(pid: int) -> str:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    fields = stat[stat.rfind(")") + 2:].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
+def _pid_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def lock_path(live: Path) -> Path:
+    """The writer lock file of the index at ``live``."""
+    return live.with_name(f".{live.name}.lock")
+
+
+def read_holder(live: Path) -> LockHolder | None:
+    """The recorded holder of the writer lock (possibly stale), or None."""
+    try:
+        return LockHolder.parse(lock_path(live).read_text(errors="replace"))
+    except OSError:
+        return None
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EACCES):
+            raise
+        return False
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        a, b = os.fstat(fd), os.stat(path)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _acquire(path: Path) -> tuple[int | None, LockHolder | None]:
+    """One attempt: (our locked fd, None) or (None, the recorded holder)."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        if not _try_flock(fd):
+            break
+        if _same_file(fd, path):
+            return fd, None
+        os.close(fd)  # locked a file a taker had just replaced: lock the new one
+    holder = LockHolder.parse(os.pread(fd, 4096, 0).decode(errors="replace"))
+    os.close(fd)
+    return None, holder
+
+
+def _take_over(path: Path, stale: LockHolder) -> str:
+    """Replace a lock file whose recorded holder is gone but whose lock is still held.
+
+    Whatever still holds the old file (a worker of a dead writer, from a version that
+    let workers inherit the lock) cannot commit: only the recorded holder commits. The
+    replacement happens under a second, short-lived lock so two takers cannot both win.
+    Returns "replaced", "released" (free meanwhile: just retry) or "" (not stale after all).
+    """
+    guard = os.open(path.with_name(path.name + ".takeover"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        fd, holder = _acquire(path)
+        if fd is not None:
+            os.close(fd)
+            return "released"
+        if holder is None or holder.pid != stale.pid or not holder.gone():
+            return ""
+        os.unlink(path)
+        return "replaced"
     finally:
+        os.close(guard)
+
+
+@contextmanager
+def writer_lock(live: Path, wait: bool = False) -> Iterator[LockInfo]:
+    """Only one writer per index: an ``flock`` on a file that records its holder.
+
+    The kernel releases the lock when every descriptor of it is closed, so a writer's
+    death frees it; forked children never keep a copy (see ``_close_locks_in_child``).
+    A record whose holder has exited while the lock is still held is taken over, and
+    reported in ``LockInfo.took_over``.
+    """
+    live.parent.mkdir(parents=True, exist_ok=True)
+    path = lock_path(live)
+    info = LockInfo(path=path)
+    while True:
+        fd, holder = _acquire(path)
+        if fd is not None:
+            break
+        outcome = _take_over(path, holder) if holder is not None and holder.gone() else ""
+        if outcome == "replaced" and holder is not None:
+            info.took_over = (f"took over the writer lock of {holder.describe()}, which has exited "
+                              f"(a process it started still held the lock)")
+        if outcome:
+            continue
+        if not wait:
+            who = holder.describe() if holder else "pid ?"
+            raise IndexLockedError(
+                f"another vnsearch process ({who}) is writing the index at {live}; "
+                f"wait for it to finish, or pass --wait to queue behind it")
+        time.sleep(0.5)
+    _HELD_LOCKS.add(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (json.dumps(asdict(LockHolder.me()), ensure_ascii=False) + "\n").encode(), 0)
+        yield info
+    finally:
+        _HELD_LOCKS.discard(fd)
         os.close(fd)
