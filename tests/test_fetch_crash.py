@@ -68,6 +68,22 @@ def _fetch(cfg: Path, *extra: str) -> str:
     return proc.stdout
 
 
+def hold_back(server: LocalServer, path: str) -> tuple[threading.Event, threading.Event]:
+    """Make ``path`` wait (then answer 503) until ``release`` is set; ``asked`` tells it was asked for."""
+    normal = server.routes[path]
+    asked, release = threading.Event(), threading.Event()
+
+    def held_back(req):
+        if not release.is_set():
+            asked.set()
+            release.wait(60)
+            return Reply(503, b"", {"Retry-After": "0"})
+        return normal(req)
+
+    server.route(path, held_back)
+    return asked, release
+
+
 def _pending(tmp_path: Path) -> int:
     with RawStore(tmp_path / "raw") as raw:
         return raw.pending_count()
@@ -123,18 +139,7 @@ def test_fetch_killed_between_storing_and_committing_is_finished_by_the_next_run
 
     items = serve_feed(server, FEED, route=FEED_PATH, etag='"feed-1"', last_modified=LISTING_DATE)
     articles = item_paths(server, FEED)
-    last = articles[-1]
-    normal = server.routes[last]
-    asked, release = threading.Event(), threading.Event()
-
-    def held_back(req):  # the last article: answered only once the run has been killed
-        if not release.is_set():
-            asked.set()
-            release.wait(60)
-            return Reply(503, b"", {"Retry-After": "0"})
-        return normal(req)
-
-    server.route(last, held_back)
+    asked, release = hold_back(server, articles[-1])
     proc = subprocess.Popen(vnsearch_cmd("--config", str(cfg), "fetch", "--quiet"), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT, start_new_session=True)
     try:

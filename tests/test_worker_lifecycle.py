@@ -30,15 +30,15 @@ from indexer.backends.whoosh import store
 from indexer.build.workerproc import ParentWatch
 
 try:
-    from tests.conftest import CORE, live_key_counts, vnsearch_cmd
-    from tests.httpserver import LocalServer, Reply, static
+    from tests.conftest import CORE, live_key_counts, vnsearch_cmd, write_fetch_config
+    from tests.httpserver import LocalServer, static
     from tests.test_fetch import item_paths, serve_feed
-    from tests.test_fetch_crash import FEED, FEED_PATH
+    from tests.test_fetch_crash import FEED, FEED_PATH, hold_back
 except ImportError:  # tests/ itself on sys.path
-    from conftest import CORE, live_key_counts, vnsearch_cmd
-    from httpserver import LocalServer, Reply, static
+    from conftest import CORE, live_key_counts, vnsearch_cmd, write_fetch_config
+    from httpserver import LocalServer, static
     from test_fetch import item_paths, serve_feed
-    from test_fetch_crash import FEED, FEED_PATH
+    from test_fetch_crash import FEED, FEED_PATH, hold_back
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ["bo truong", "Nhật Bản", "hoà bình", "thuy*", "giáo dục", "xyzzy"]
@@ -129,22 +129,10 @@ def _wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen) -> N
 
 def _config(tmp_path: Path, *, sources: list[str] | None = None) -> Path:
     """Real worker processes that start after 8 articles; index, cache and store under tmp_path."""
-    path = tmp_path / "config.toml"
-    listed = ", ".join(f'"{u}"' for u in sources or [])
-    path.write_text(f"""
-[paths]
-index = "{tmp_path / 'index'}"
-cache = "{tmp_path / 'cache'}"
-raw = "{tmp_path / 'raw'}"
-[index]
-processes = 2
-batch_size = 8
-[fetch]
-delay = 0.0
-timeout = 60.0
-max_items = 50
-sources = [{listed}]
-""", encoding="utf-8")
+    path = write_fetch_config(tmp_path, sources or [], delay=0.0, timeout=60.0, max_items=50)
+    text = path.read_text(encoding="utf-8")
+    assert "processes = 1\n" in text
+    path.write_text(text.replace("processes = 1\n", "processes = 2\nbatch_size = 8\n"), encoding="utf-8")
     return path
 
 
@@ -322,18 +310,7 @@ def test_fetch_killed_with_workers_running_leaves_no_process(tmp_path):
     with LocalServer() as server:
         server.route("/robots.txt", static("User-agent: *\nAllow: /\n", "text/plain"))
         items = serve_feed(server, FEED, route=FEED_PATH)
-        last = item_paths(server, FEED)[-1]
-        normal = server.routes[last]
-        asked, release = threading.Event(), threading.Event()
-
-        def held_back(req):  # answered only once the run has been killed
-            if not release.is_set():
-                asked.set()
-                release.wait(60)
-                return Reply(503, b"", {"Retry-After": "0"})
-            return normal(req)
-
-        server.route(last, held_back)
+        asked, release = hold_back(server, item_paths(server, FEED)[-1])
         cfg = _config(tmp_path, sources=[server.url(FEED_PATH)])
         run = _popen(cfg, "fetch", "--quiet")
         try:
