@@ -26,6 +26,15 @@ printed for:
 * ``FTS5``: ``SELECT ... snippet(...) ... WHERE fts MATCH ? ORDER BY bm25 LIMIT 10``
   (top ten with snippets; FTS5 does no facets and no re-ranking).
 
+Then the worst case (``--hostile-rounds``): queries built to be expensive, each timed
+in wall-clock and in the CPU time of the searching thread (``time.thread_time``), max
+and p50 per kind, the first run with the typo vocabulary not yet loaded:
+
+* ``made up``: syllables no article holds next to a real one ("qwxz bão");
+* ``Telex``: real headlines of the index typed as Telex keystrokes ("Myx ra tuyeen boos");
+* ``32 syllables``: the first 32 syllables of a real article, and 32 made-up ones;
+* ``wildcard``: one- and two-letter prefixes ("t*", "ng* th*").
+
 Writes ``WORKDIR/results/query-SIZE.json``.
 """
 
@@ -51,6 +60,80 @@ QUERIES = {
                       "benh vien", "thi truong", "cong an", "dien thoai", "ha noi"],
 }
 FILTERED = ["bóng đá", "giá vàng", "học sinh", "ngân hàng", "máy tính"]
+
+
+_TELEX_TONES = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
+_TELEX_MARKS = {"\u0302": lambda b: b + b, "\u0306": lambda b: b + "w", "\u031b": lambda b: b + "w"}
+
+
+def telex(text: str) -> str:
+    """``text`` as typed in Telex without an input method: "Mỹ ra" -> "Myx ra"."""
+    import unicodedata
+
+    out = []
+    for word in text.split():
+        letters, tone = [], ""
+        for ch in unicodedata.normalize("NFD", word.replace("đ", "dd").replace("Đ", "Dd")):
+            if ch in _TELEX_TONES:
+                tone = _TELEX_TONES[ch]
+            elif ch in _TELEX_MARKS and letters:
+                letters[-1] = _TELEX_MARKS[ch](letters[-1])
+            else:
+                letters.append(ch)
+        typed = "".join(letters)
+        core = typed.rstrip(",.;:!?\"')")
+        out.append(core + tone + typed[len(core):])
+    return " ".join(out)
+
+
+def hostile_queries(engine) -> dict[str, list[str]]:
+    """Expensive queries of each kind, built from the index's own articles."""
+    import random
+
+    s = engine.searcher()
+    reader = s.reader()
+    docs = list(reader.all_doc_ids())
+    rng = random.Random(16)
+    picked = [s.stored_fields(d) for d in rng.sample(docs, min(10, len(docs)))]
+    made_up = ["qwxz bão", "xqzv wkjq", "bão qwxz lũ zzkq", "thành phố xkcd vwxq", "zzzz", "kqwx fjpv gbzt"]
+    titles = [telex(f.get("title") or "") for f in picked if f.get("title")][:8]
+    bodies = [" ".join((f.get("body") or "").split()[:32]) for f in picked[:4]]
+    nonsense = " ".join(rng.choice("bcdfghklmnpqrstvxz") + rng.choice("aeiouy") + rng.choice("qwxz")
+                        for _ in range(32))
+    return {
+        "made up": made_up,
+        "Telex": titles,
+        "32 syllables": bodies + [nonsense],
+        "wildcard": ["t*", "a*", "ng* th*", "b* c* d*", "*", "tr* h* n*"],
+    }
+
+
+def run_hostile(engine, rounds: int) -> dict:
+    """Worst-case latency and CPU per hostile kind (first run cold, then ``rounds``)."""
+    from indexer.search import SearchRequest
+
+    out: dict[str, dict] = {}
+    rows = []
+    for kind, qs in hostile_queries(engine).items():
+        first, wall, cpu, partial = [], [], [], 0
+        for r in range(rounds + 1):
+            for q in qs:
+                t, c = time.perf_counter(), time.thread_time()
+                res = engine.search(SearchRequest(q=q))
+                dw, dc = (time.perf_counter() - t) * 1000, (time.thread_time() - c) * 1000
+                (first if r == 0 else wall).append(dw)
+                if r:
+                    cpu.append(dc)
+                partial += bool(res.partial)
+        r = {"first_max": round(max(first), 1), "wall_p50": round(median(wall), 1), "wall_max": round(max(wall), 1),
+             "cpu_p50": round(median(cpu), 1), "cpu_max": round(max(cpu), 1), "partial": partial,
+             "queries": len(qs)}
+        out[kind] = r
+        rows.append([kind, r["first_max"], f"{r['wall_p50']} / {r['wall_max']}", f"{r['cpu_p50']} / {r['cpu_max']}",
+                     f"{partial} of {len(qs) * (rounds + 1)}"])
+    print(table(rows, ["hostile kind", "first run max ms", "wall ms p50 / max", "thread CPU ms p50 / max",
+                       "marked partial"]))
+    return out
 
 
 def build_fts(index_path: Path, db_path: Path) -> None:
@@ -127,6 +210,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     ap.add_argument("--index", type=Path, help="an index elsewhere (default WORKDIR/SIZE/index)")
+    ap.add_argument("--hostile-rounds", type=int, default=3, help="Rounds of the worst-case queries (0: none).")
+    ap.add_argument("--only-hostile", action="store_true", help="Only the worst-case queries.")
     args = ap.parse_args()
     work = args.workdir / args.size
     index_path = args.index or work / "index"
@@ -134,7 +219,7 @@ def main() -> None:
     if not index_path.exists():
         raise SystemExit(f"no index at {index_path}: run bench/ingest.py --size {args.size} first")
     db_path = (args.index.parent / f"fts5-{args.index.name}.sqlite") if args.index else work / "fts5.sqlite"
-    if not db_path.exists():
+    if not db_path.exists() and not args.only_hostile:
         t = time.perf_counter()
         build_fts(index_path, db_path)
         print(f"built FTS5 table in {time.perf_counter() - t:.1f} s", flush=True)
@@ -160,6 +245,10 @@ def main() -> None:
         else:
             filt_reqs.append((q, {"date_from": dates[0][:4]}, "published >= ?", (dates[0][:4],)))
 
+    if args.only_hostile:
+        res = {"size": args.size, "docs": stats["documents"], "hostile": run_hostile(engine, args.hostile_rounds)}
+        print("saved", save_result(args.workdir, f"query-hostile-{args.size}", res))
+        return
     db = sqlite3.connect(db_path)
     jobs = []  # (kind, query, request kwargs, fts where, fts params)
     queries = dict(QUERIES, **runtime_queries(engine))
@@ -227,6 +316,8 @@ def main() -> None:
                        "vnsearch (10 snippets)",
                        "no snippets", "FTS5 + snippet()", "vnsearch / FTS5"]))
     res["median_hits"] = median(list(totals.values()))
+    if args.hostile_rounds:
+        res["hostile"] = run_hostile(engine, args.hostile_rounds)
     print("saved", save_result(args.workdir, f"query-{args.size}", res))
 
 

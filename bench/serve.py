@@ -126,7 +126,8 @@ def main() -> None:
         config_args = ["--config", str(conf)]
     server = subprocess.Popen([PY, "-m", "indexer.cli", *config_args, "serve", "--index", str(index_path),
                                "--host", "127.0.0.1",
-                               "--port", str(port), "--workers", str(args.workers)],
+                               "--port", str(port), "--workers", str(args.workers),
+                               "--per-client", "100000"],  # wrk's connections stand for many users
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -210,14 +210,17 @@ def _terminal_snippet(html_snippet: str) -> str:
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: [server] port).")
 @click.option("--workers", type=click.IntRange(min=0), help="gunicorn worker processes (0 = CPU cores).")
 @click.option("--threads", type=click.IntRange(min=1), help="Threads per worker.")
+@click.option("--per-client", type=click.IntRange(min=0),
+              help="Requests one client address may have in progress per worker (0 = threads - 1).")
 @click.pass_context
-def serve(ctx, index_dir, host, port, workers, threads):
+def serve(ctx, index_dir, host, port, workers, threads, per_client):
     """Serve the web app and the JSON API with gunicorn."""
     from indexer.backends.whoosh import store
     from indexer.serve import ServeError, check_address, run_server
 
     cfg = _config(ctx, **{"paths.index": index_dir, "server.host": host, "server.port": port,
-                          "server.workers": workers, "server.threads": threads})
+                          "server.workers": workers, "server.threads": threads,
+                          "server.per_client": per_client})
     live = cfg.path("index")
     try:
         check_address(cfg.server.host, cfg.server.port)  # before anything says "serving"

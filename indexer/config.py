@@ -35,6 +35,7 @@ class ServerConfig:
     port: int = 5000
     workers: int = 0
     threads: int = 4
+    per_client: int = 0
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class SearchConfig:
     max_terms: int = 32
     rescore_window: int = 100
     time_limit: float = 3.0
+    cpu_limit: float = 0.3
     synonyms: str = "indexer/data/synonyms.txt"
     result_cache: int = 512
     common_terms: str = "indexer/data/common_terms.txt"

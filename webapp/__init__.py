@@ -46,4 +46,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     security.init_app(app)
+    from .limits import PerClientLimit, per_client_limit
+
+    app.wsgi_app = PerClientLimit(app.wsgi_app, per_client_limit(cfg.server.per_client, cfg.server.threads))
     return app

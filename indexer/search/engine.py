@@ -46,6 +46,7 @@ from indexer.search.matching import (
     stages,
 )
 from indexer.text.normalize import fold
+from indexer.search.budget import Budget
 
 __all__ = [
     "FACET_FIELDS",
@@ -65,6 +66,9 @@ MAX_FUZZY_EXPANSION = 10
 # mean"), outside the collector's time limit: a query of 32 made-up words must not
 # cost 32 walks twice over. Longer queries get no fuzzy help beyond this many.
 MAX_FUZZY_SYLLABLES = 8
+# Seconds of a search's wall-clock allowance never spent waiting for the vocabulary to
+# load (the stages after it still need time).
+VOCABULARY_RESERVE = 0.5
 # Terms re-read in the background after the index changed (the previous state's most
 # recently used ones), so the first searches after a commit find them cached.
 WARM_TERMS = 256
@@ -272,6 +276,7 @@ class SearchEngine:
         self._results = _ResultCache(config.search.result_cache)
         self._states: dict[tuple, SharedState] = {}
         self._warming: threading.Thread | None = None
+        self._vocab_thread: threading.Thread | None = None
 
     # -- index access -----------------------------------------------------------
 
@@ -344,6 +349,32 @@ class SearchEngine:
                 self._suggesters[gen] = sug
         return sug.bound(s.reader())
 
+    def vocabulary_ready(self, wait: float) -> bool:
+        """True when the typo/"did you mean" vocabulary of the live index is built.
+
+        Building it walks the whole term dictionary (seconds on a large index, once per
+        index state), so it happens in a background thread; a request waits for it at
+        most ``wait`` seconds and otherwise goes on without typo help.
+        """
+        if self.suggester().ready():
+            return True
+        with self._lock:
+            thread = self._vocab_thread
+            if thread is None or not thread.is_alive():
+                thread = self._vocab_thread = threading.Thread(
+                    target=self._build_vocabulary, name="vnsearch-vocabulary", daemon=True)
+                thread.start()
+        thread.join(max(0.0, wait))
+        return self.suggester().ready()
+
+    def _build_vocabulary(self) -> None:
+        try:
+            self.suggester().prepare()
+        except Exception:  # an index swapped or damaged meanwhile: the next request retries
+            pass
+        finally:
+            self.close()  # this thread's searcher
+
     # -- searching --------------------------------------------------------------
 
     def validate(self, req: SearchRequest) -> SearchRequest:
@@ -384,6 +415,8 @@ class SearchEngine:
     def _search_tidy(self, req: SearchRequest) -> SearchResult:
         started = time.perf_counter()
         self._local.started = time.monotonic()  # this thread's search, for the time limit
+        # One allowance for every stage of this search (see indexer/budget.py).
+        budget = self._local.budget = Budget(self.config.search.time_limit, self.config.search.cpu_limit)
         req = self.validate(req)
         reread = None if req.literal else self._reread(req)
         if reread is not None:
@@ -414,7 +447,7 @@ class SearchEngine:
         score_q = self._retrieval_query(parsed, s, require_all=True)
         res, stage = self._run_stages(s, stages(reading), reading, score_q, filt, window, req, trace)
         fuzzy: dict[str, list[str]] = {}
-        if res.total == 0 and parsed.positive_syllables:
+        if res.total == 0 and parsed.positive_syllables and budget.allows("typo fallback"):
             # A syllable no article contains (a typo) may also be any indexed syllable
             # one letter away; tone marks never count (folded terms).
             fuzzy = self.fuzzy_neighbours(parsed, s)
@@ -429,7 +462,7 @@ class SearchEngine:
                     res, stage, reading = res2, st2, fr
                     result.notes.append("no article has " + ", ".join(sorted(fuzzy))
                                         + "; showing articles with a word one letter away")
-        if res.total == 0 and len(reading.clauses) > 1:
+        if res.total == 0 and len(reading.clauses) > 1 and budget.allows("most words"):
             fq = self._retrieval_query(parsed, s, require_all=True, fuzzy=fuzzy)
             res2, st2 = self._run_stages(s, [most_words(reading)], reading, fq, filt, window, req, trace)
             if res2.total:
@@ -449,8 +482,8 @@ class SearchEngine:
             result.undated = (res.bits or 0).bit_count() - sum(c for _m, c in result.facets.get("month", []))
         # Out of time: keep the first stage's order rather than re-scoring.
         ranked_as = self._preferred(parsed, req)
-        ranked = res.hits if res.partial else self._rank(s, res.hits, ranked_as, req, fuzzy, reading,
-                                                         first=res.first)
+        ranked = res.hits if res.partial or not budget.allows("re-scoring") else \
+            self._rank(s, res.hits, ranked_as, req, fuzzy, reading, first=res.first)
         page = ranked[(req.page - 1) * req.per_page: wanted]
         folds, exacts, prefixes = _marks(ranked_as)
         length = self.config.search.snippet_chars
@@ -473,8 +506,11 @@ class SearchEngine:
                 lead=lead_to_show(stored.get("description"), title, shown),
             ))
         if not parsed.is_empty and (result.total < 3 or result.relaxed or fuzzy
-                                    or self._has_unknown(parsed, s)):
+                                    or self._has_unknown(parsed, s)) and budget.allows("did you mean"):
             self._few_hits_help(parsed, result, s)
+        if budget.skipped:  # cut short: say so, and do not cache it as the full answer
+            result.partial = True
+            result.notes.append("out of time: skipped " + ", ".join(budget.skipped))
         if req.debug:
             result.explain = self.explain(parsed, used, req, filt, trace=trace)
         result.took_ms = _ms(started)
@@ -581,7 +617,8 @@ class SearchEngine:
         words as typed down; long queries are left to the scores instead.
         """
         ds = self.docsets(s)
-        deadline = getattr(self._local, "started", time.monotonic()) + self.config.search.time_limit
+        budget = getattr(self._local, "budget", None)
+        deadline = budget.wall_deadline() if budget is not None else time.monotonic() + self.config.search.time_limit
         within = filt.bits(ds) if filt is not None else None
         neg = None
         if reading.negative is not None:
@@ -602,6 +639,8 @@ class SearchEngine:
                     first = found
                 bits, chosen = grown, stage
             if bits.bit_count() >= enough:
+                break
+            if bits and budget is not None and not budget.allows("wider matching"):
                 break
         if not bits:
             return _Retrieved([], 0, 0, not exact), chosen
@@ -676,7 +715,12 @@ class SearchEngine:
             if f in out or len(f) < 3 or sug.doc_frequency(f):
                 continue  # known syllables cost one look-up, not a dictionary walk
             tried += 1
-            if tried > MAX_FUZZY_SYLLABLES:
+            budget = getattr(self._local, "budget", None)
+            if tried > MAX_FUZZY_SYLLABLES or (budget is not None and not budget.allows("typo fallback")):
+                break
+            if not self.vocabulary_ready(budget.deadline - time.monotonic() - VOCABULARY_RESERVE if budget else 1.0):
+                if budget is not None:
+                    budget.skipped.append("typo fallback (vocabulary still loading)")
                 break
             cands = sug.candidates(f)  # empty unless no article has ``f``
             if cands:
@@ -874,7 +918,9 @@ class SearchEngine:
         elif result.total == 0:
             result.drop_suggestions = [p.text for p in parsed.positive if p.kind == "phrase"] or \
                 [syl.exact for syl in parsed.positive_syllables]
-        if len(parsed.positive_syllables) <= 2 * MAX_FUZZY_SYLLABLES:
+        budget = getattr(self._local, "budget", None)
+        if len(parsed.positive_syllables) <= 2 * MAX_FUZZY_SYLLABLES and \
+                self.vocabulary_ready(budget.deadline - time.monotonic() - VOCABULARY_RESERVE if budget else 1.0):
             result.suggestion = self.suggester().did_you_mean(parsed)
 
     # -- explain ----------------------------------------------------------------
