@@ -50,6 +50,7 @@ _PUBLIC: dict[str, str] = {
     "BadRequest": "indexer.search.engine",
     "IndexMissingError": "indexer.backends.whoosh.store",
     "IndexLockedError": "indexer.backends.whoosh.store",
+    "IndexWriteError": "indexer.backends.whoosh.store",
     "ExtractError": "indexer.ingest.extract",
     "FetchError": "indexer.fetch.client",
 }
@@ -101,7 +102,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
-    from indexer.backends.whoosh.store import IndexLockedError, IndexMissingError, index_exists
+    from indexer.backends.whoosh.store import IndexLockedError, IndexMissingError, IndexWriteError, index_exists
     from indexer.build.builder import BuildSummary, index_articles
     from indexer.build.manifest import FileInput
     from indexer.config import Config, ConfigError, load_config

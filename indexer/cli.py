@@ -113,9 +113,7 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
             from indexer.fetch.run import mark_indexed
 
             mark_indexed(cfg, handled)  # only now: the index run that holds them returned
-    except store.IndexLockedError as exc:
-        raise click.ClickException(str(exc)) from None
-    except store.IndexMissingError as exc:
+    except (store.IndexLockedError, store.IndexMissingError, store.IndexWriteError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{summary.line()} -> {live}")
     for note in summary.notes:
@@ -284,7 +282,12 @@ def fetch(ctx, urls, index_dir, no_index, delay, quiet, check_rules):
     targets = list(urls) or list(cfg.fetch.sources)
     if not targets:
         raise click.UsageError("no URL given and [fetch] sources in config.toml is empty")
-    code = run_fetch(cfg, targets, index=not no_index, quiet=quiet, echo=click.echo)
+    from indexer.backends.whoosh import store
+
+    try:
+        code = run_fetch(cfg, targets, index=not no_index, quiet=quiet, echo=click.echo)
+    except (store.IndexLockedError, store.IndexWriteError) as exc:  # pages fetched so far stay stored
+        raise click.ClickException(str(exc)) from None
     sys.exit(code)
 
 

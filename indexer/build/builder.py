@@ -18,6 +18,7 @@ shows it unchanged since it was last read in full, in which case it is not opene
 from __future__ import annotations
 
 import functools
+import contextlib
 import multiprocessing
 import os
 import queue as queue_mod
@@ -171,7 +172,21 @@ def _processes(config: Config) -> int:
     return max(1, n)
 
 
-def index_articles(
+def index_articles(config: Config, items: Iterable[Article | ReadFailure], **options) -> BuildSummary:
+    """Index ``items`` into the configured index (options: see :func:`_index_articles`).
+
+    An operating-system error while writing (a full disk, a read-only folder) becomes
+    :class:`store.IndexWriteError` with a message saying what to do; the live index
+    is never left half-written (a rebuild's new generation is removed, an incremental
+    run's uncommitted segment files are deleted).
+    """
+    try:
+        return _index_articles(config, items, **options)
+    except OSError as exc:
+        raise store.write_error(config.path("index"), exc) from None
+
+
+def _index_articles(
     config: Config,
     items: Iterable[Article | ReadFailure],
     *,
@@ -246,11 +261,19 @@ def index_articles(
             if folder is not None:
                 store.activate(live, folder)
                 folder = None
+        except OSError:
+            if folder is None:  # free what this run wrote and never committed
+                with contextlib.suppress(OSError):
+                    sink.cancel()
+                store.discard_uncommitted(target)
+            raise
         finally:
-            cache.close()
-            sink.close()
-            if folder is not None:  # a failed rebuild leaves the live index untouched
-                shutil.rmtree(folder, ignore_errors=True)
+            try:
+                sink.close()  # may fail too, on a full disk
+            finally:
+                cache.close()
+                if folder is not None:  # a failed rebuild leaves the live index untouched
+                    shutil.rmtree(folder, ignore_errors=True)
     summary.seconds = time.monotonic() - started
     notify("end", summary)
     return summary
@@ -377,10 +400,13 @@ def _worker_main(folder: str, segment_docs: int, jobq, resq, watch: ParentWatch)
                 resq.put(("segments", None, sub.finish()))
         resq.put(("segments", None, sub.finish()))
         resq.put(("exit", None, None))
-    except BaseException:
+    except BaseException as exc:
         if sub is not None:
             sub.cancel()
-        resq.put(("error", None, traceback.format_exc()))
+        if isinstance(exc, OSError):  # disk full, read-only...: the parent reports it plainly
+            resq.put(("oserror", None, (exc.errno, exc.strerror, exc.filename)))
+        else:
+            resq.put(("error", None, traceback.format_exc()))
 
 
 def _run_workers(jobs: Iterator[tuple[_Prepared, tuple]], nproc: int, batch_size: int,
@@ -412,6 +438,8 @@ def _run_workers(jobs: Iterator[tuple[_Prepared, tuple]], nproc: int, batch_size
             segments.extend(payload)
         elif kind == "exit":
             exited += 1
+        elif kind == "oserror":
+            raise OSError(*payload)
         else:
             raise RuntimeError(f"an indexing worker failed:\n{payload}")
         return True
@@ -455,6 +483,8 @@ def _run_workers(jobs: Iterator[tuple[_Prepared, tuple]], nproc: int, batch_size
             if p.is_alive():
                 p.terminate()
                 p.join()
+                # batches still queued for it would keep this process from exiting
+                jobq.cancel_join_thread()
         jobq.close()
         resq.close()
         watch.close()

@@ -51,6 +51,42 @@ class IndexMissingError(RuntimeError):
     """No usable index at a path (with a message saying how to build one)."""
 
 
+class IndexWriteError(RuntimeError):
+    """Writing the index failed (disk full, read-only, ...); the live index is unchanged."""
+
+
+def write_error(live: Path, exc: OSError) -> IndexWriteError:
+    """A clear message for an operating-system error met while writing the index."""
+    where = f"the disk holding {exc.filename or live.parent}"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return IndexWriteError(
+            f"{where} is full ({exc.strerror}) while writing the index; nothing was lost: the live index "
+            f"holds what it held (and what this run had committed) and is still served. Free some space (a --rebuild needs room for a second copy of "
+            f"the index beside the live one) and run the same command again")
+    return IndexWriteError(
+        f"writing the index at {live} failed ({exc.strerror or exc}: {exc.filename or ''}); nothing was lost: "
+        f"the live index holds what it held (and what this run had committed) and is still served. Fix the cause and run the same command again")
+
+
+def discard_uncommitted(folder: Path) -> None:
+    """Delete segment files no committed table of contents names (a failed run's), freeing their space.
+
+    Only the writer-lock holder calls this; readers only ever open committed segments.
+    """
+    from whoosh.index import clean_files
+
+    try:
+        ix = whoosh_index.open_dir(str(folder), indexname=INDEX_NAME)
+    except Exception:  # nothing committed to keep: leave the folder to its owner
+        return
+    try:
+        with ix.reader() as reader:
+            segments = [leaf.segment() for leaf, _offset in reader.leaf_readers()]
+        clean_files(ix.storage, INDEX_NAME, ix.latest_generation(), segments)
+    finally:
+        ix.close()
+
+
 class IndexLockedError(RuntimeError):
     """Another process holds the writer lock."""
 
