@@ -68,6 +68,7 @@ __all__ = [
     "FileInput",
     "Hit",
     "IndexLockedError",
+    "IndexWriteError",
     "IndexMissingError",
     "ReadFailure",
     "SearchEngine",

@@ -260,7 +260,7 @@ def test_incremental_run_killed_at_several_moments(setup, tmp_path, expected_key
         for n, (moment, reached) in enumerate(moments.items()):
             _run(cfg, "index", str(half), "--rebuild", "-q")  # back to half the articles (a swap under load)
             run = _popen(cfg, "index", str(CORE), "--cache", _cold_cache(tmp_path, n), "-q")
-            _wait_for(lambda: reached(run), 60, moment, run)
+            _wait_for(lambda reached=reached, run=run: reached(run), 60, moment, run)
             left = _kill_main_only(run)
             assert not left, f"killed at '{moment}': processes {sorted(left)} of the run outlived it by 2 s"
             counts = live_key_counts(live)
@@ -366,8 +366,8 @@ def test_stale_record_whose_lock_is_still_held_is_taken_over(tmp_path):
     (what an older version's orphaned workers caused): reported and taken over."""
     live = tmp_path / "index"
     path = store.lock_path(live)
-    path.write_text('{"pid": 999999999, "start": "1", "host": "%s", "command": "vnsearch index old"}\n'
-                    % socket.gethostname())
+    path.write_text(f'{{"pid": 999999999, "start": "1", "host": "{socket.gethostname()}", '
+                    f'"command": "vnsearch index old"}}\n')
     holder = subprocess.Popen(["python3", "-c", "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR); "
                                "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(path)],
                               stdout=subprocess.PIPE, text=True)

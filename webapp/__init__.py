@@ -48,5 +48,6 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     from .limits import PerClientLimit, per_client_limit
 
-    app.wsgi_app = PerClientLimit(app.wsgi_app, per_client_limit(cfg.server.per_client, cfg.server.threads))
+    limit = per_client_limit(cfg.server.per_client, cfg.server.threads)
+    app.wsgi_app = PerClientLimit(app.wsgi_app, limit)  # type: ignore[method-assign]
     return app

@@ -10,7 +10,6 @@ the live generation with Whoosh's own atomic commits.
 from __future__ import annotations
 
 import errno
-import json
 import fcntl
 import json
 import os
@@ -61,11 +60,13 @@ def write_error(live: Path, exc: OSError) -> IndexWriteError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return IndexWriteError(
             f"{where} is full ({exc.strerror}) while writing the index; nothing was lost: the live index "
-            f"holds what it held (and what this run had committed) and is still served. Free some space (a --rebuild needs room for a second copy of "
-            f"the index beside the live one) and run the same command again")
+            f"holds what it held (and what this run had committed) and is still served. Free some space "
+            f"(a --rebuild needs room for a second copy of the index beside the live one) and run the "
+            f"same command again")
     return IndexWriteError(
         f"writing the index at {live} failed ({exc.strerror or exc}: {exc.filename or ''}); nothing was lost: "
-        f"the live index holds what it held (and what this run had committed) and is still served. Fix the cause and run the same command again")
+        f"the live index holds what it held (and what this run had committed) and is still served. "
+        f"Fix the cause and run the same command again")
 
 
 def discard_uncommitted(folder: Path) -> None:
