@@ -291,5 +291,79 @@ def fetch(ctx, urls, index_dir, no_index, delay, quiet, check_rules):
     sys.exit(code)
 
 
+@main.command()
+@index_option
+@click.option("--fall-back", "fall_back", is_flag=True,
+              help="If the live generation is damaged, switch to the newest healthy previous one.")
+@click.pass_context
+def check(ctx, index_dir, fall_back):
+    """Verify the live index: read every document, term and posting list.
+
+    Exits 0 when it is healthy, 1 when it is damaged (naming the generation and what
+    to do).
+    """
+    from indexer.backends.whoosh import maintenance, store
+
+    cfg = _config(ctx, **{"paths.index": index_dir})
+    live = cfg.path("index")
+    if not store.resolve(live).exists():
+        raise click.ClickException(f"no index at {live}: build one with `vnsearch index PATH --index {live}`")
+    report = maintenance.check(store.resolve(live))
+    click.echo(f"generation {report.generation}: {report.documents} documents, {report.segments} segments, "
+               f"{report.terms} terms read")
+    previous = maintenance.previous_generations(live)
+    click.echo("previous generations: " + (", ".join(g.name for g in previous) or "none"))
+    if report.ok:
+        click.echo("ok")
+        return
+    for problem in report.problems[:20]:
+        click.echo(f"damaged: {problem}", err=True)
+    if not fall_back:
+        hint = (f"`vnsearch check --fall-back` switches to {previous[0].name}, or " if previous else "")
+        raise click.ClickException(f"the live generation {report.generation} of {live} is damaged; {hint}"
+                                   f"rebuild it with `vnsearch index PATH --rebuild --index {live}`")
+    try:
+        gen, good = maintenance.fall_back(live)
+    except (store.IndexMissingError, store.IndexLockedError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"live index now {gen.name} ({good.documents} documents); run `vnsearch index` to add "
+               f"what was indexed after it was built")
+
+
+@main.command()
+@click.argument("dest", type=click.Path(file_okay=False))
+@index_option
+@click.pass_context
+def snapshot(ctx, dest, index_dir):
+    """Copy the live index into DEST, a folder that stands alone (safe while indexing runs)."""
+    from indexer.backends.whoosh import maintenance, store
+
+    cfg = _config(ctx, **{"paths.index": index_dir})
+    try:
+        info = maintenance.snapshot(cfg.path("index"), Path(dest))
+    except (maintenance.SnapshotError, store.IndexMissingError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"snapshot of generation {info['generation']} ({info['documents']} documents, "
+               f"{len(info['files'])} files) -> {dest}")
+
+
+@main.command()
+@click.argument("src", type=click.Path(file_okay=False, exists=True))
+@index_option
+@click.option("--wait", is_flag=True, help="Wait for a running writer instead of exiting.")
+@click.pass_context
+def restore(ctx, src, index_dir, wait):
+    """Make the snapshot in SRC the live index (checked first; swapped in atomically)."""
+    from indexer.backends.whoosh import maintenance, store
+
+    cfg = _config(ctx, **{"paths.index": index_dir})
+    try:
+        gen, report = maintenance.restore(Path(src), cfg.path("index"), wait=wait)
+    except (maintenance.SnapshotError, store.IndexLockedError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {report.documents} documents from {src} -> {cfg.path('index')} ({gen.name}); "
+               f"the replaced generation is kept as the previous one")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

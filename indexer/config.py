@@ -61,6 +61,7 @@ class IndexConfig:
     batch_size: int = 64
     writer_memory_mb: int = 256
     phrase_pairs: bool = True
+    keep_generations: int = 1
 
 
 @dataclass(frozen=True)

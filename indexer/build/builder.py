@@ -259,7 +259,7 @@ def _index_articles(
             planner.save_manifest(target)
             sink.each_text(functools.partial(update_restore_model, target))  # indexer.text.restore
             if folder is not None:
-                store.activate(live, folder)
+                store.activate(live, folder, keep=config.index.keep_generations)
                 folder = None
         except OSError:
             if folder is None:  # free what this run wrote and never committed

@@ -129,11 +129,25 @@ def open_index(live: Path):
         ix.reader().close()  # every segment the TOC names is there and readable
         return ix
     except whoosh_index.EmptyIndexError:
-        raise IndexMissingError(f"{live} is not a vnsearch index (no table of contents); "
-                                f"rebuild it with `vnsearch index PATH --rebuild`") from None
+        raise IndexMissingError(f"{live} (generation {target.name}) is not a vnsearch index (no table of "
+                                f"contents); {_repair_hint(live)}") from None
     except Exception as exc:  # corrupt TOC, unreadable segment, wrong pickle...
-        raise IndexMissingError(f"the index at {live} cannot be opened ({type(exc).__name__}: "
-                                f"{exc}); rebuild it with `vnsearch index PATH --rebuild`") from None
+        raise IndexMissingError(f"the index at {live} (generation {target.name}) cannot be opened "
+                                f"({type(exc).__name__}: {exc}); {_repair_hint(live)}") from None
+
+
+def _repair_hint(live: Path) -> str:
+    """What to do about a damaged live generation: fall back when a previous one exists."""
+    root = _gen_root(live)
+    current = resolve(live)
+    previous = [g for g in root.iterdir() if g.is_dir() and g != current and not (g / "BUILDING").exists()] \
+        if root.is_dir() else []
+    rebuild = f"rebuild it with `vnsearch index PATH --rebuild --index {live}`"
+    if not previous:
+        return rebuild
+    newest = max(previous, key=lambda g: g.stat().st_mtime)
+    return (f"`vnsearch check --fall-back --index {live}` switches to the previous generation {newest.name} "
+            f"(then `vnsearch index` adds what it lacks), or {rebuild}")
 
 
 class _ReadStorage(FileStorage):
@@ -208,10 +222,11 @@ def version_mismatch(live: Path) -> str | None:
 
 
 def activate(live: Path, folder: Path, keep: int = 1) -> None:
-    """Point ``live`` at ``folder`` atomically, then drop generations older than ``keep``.
+    """Point ``live`` at ``folder`` atomically, then drop all but ``keep`` previous generations.
 
-    The previous generation is kept (``keep=1``) so a request that opened it just
-    before the swap can finish.
+    The previous generation is kept (``keep=1``, ``index.keep_generations``) so a
+    request that opened it just before the swap can finish, and so ``vnsearch check
+    --fall-back`` has a generation to return to if the live one is ever damaged.
     """
     (folder / "BUILDING").unlink(missing_ok=True)
     live.parent.mkdir(parents=True, exist_ok=True)
@@ -226,21 +241,28 @@ def activate(live: Path, folder: Path, keep: int = 1) -> None:
     os.symlink(os.path.relpath(folder, live.parent), tmp)
     os.replace(tmp, live)
     _fsync_dir(live.parent)
-    _collect(live, keep_also=previous if keep else None)
+    _collect(live, previous, keep)
 
 
-def _collect(live: Path, keep_also: Path | None) -> None:
-    """Remove generations that are neither live, the one kept, nor being built."""
+def _collect(live: Path, previous: Path | None, keep: int) -> None:
+    """Remove generations beyond the ``keep`` newest previous ones (the one just replaced
+    first), and builds whose process has died; never the live one or a running build."""
     root = _gen_root(live)
     if not root.is_dir():
         return
     current = resolve(live)
+    finished = []
     for gen in root.iterdir():
-        if gen == current or (keep_also is not None and gen == keep_also):
+        if gen == current or not gen.is_dir():
             continue
         marker = gen / "BUILDING"
-        if marker.exists() and _pid_alive(marker):
+        if marker.exists():
+            if not _pid_alive(marker):
+                shutil.rmtree(gen, ignore_errors=True)
             continue
+        finished.append(gen)
+    finished.sort(key=lambda g: (g != previous, -g.stat().st_mtime))
+    for gen in finished[max(0, keep):]:
         shutil.rmtree(gen, ignore_errors=True)
 
 
