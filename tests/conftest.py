@@ -127,6 +127,7 @@ SLOW_MODULES = {
     "test_browser", "test_crash_safety", "test_fetch_crash", "test_build_fastpaths", "test_fastwriter",
     "test_operators", "test_reader_fuzz", "test_fetch_cli", "test_kill", "test_faults", "test_distributed",
     "test_dask", "test_naughty", "test_features_browser", "test_ui_browser",
+    "test_naughty_strings", "test_worker_lifecycle", "test_disk_full", "test_maintenance",
 }
 SLOW_TESTS = {
     "test_docsets.py::test_phrase_pairs_give_the_same_phrase_matches",
@@ -138,6 +139,7 @@ SLOW_TESTS = {
     "test_output_safety.py::test_no_write_methods_and_index_untouched",
     "test_hostile_queries.py::test_cli_search_with_hostile_arguments",
     "test_build.py::test_multiprocess_build_matches_single_process",
+    "test_request_budget.py::test_a_burst_from_one_client_does_not_starve_another",
 }
 
 

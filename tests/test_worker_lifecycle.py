@@ -428,3 +428,29 @@ def test_child_guard_ends_a_worker_within_a_second_of_its_parent(pdeathsig, monk
     if alive:
         os.kill(worker, signal.SIGKILL)
     assert not alive, "the worker outlived its parent by a second"
+
+
+def test_a_serving_worker_killed_under_load_is_replaced(core_index, tmp_path):
+    """SIGKILL one gunicorn worker while two clients search: gunicorn starts another, and
+    only requests the dead worker was answering (at most one per client) fail."""
+    cfg = _config(tmp_path)
+    load = SearchLoad(cfg, core_index.path("index"), tmp_path / "serve.log")
+    try:
+        load.start()
+        _wait_for(lambda: len(_children(load.server.pid)) == 2, 60, "two gunicorn workers", load.server)
+        time.sleep(1.0)
+        victim = sorted(_children(load.server.pid))[0]
+        before = len(load.results)
+        os.kill(victim, signal.SIGKILL)
+        _wait_for(lambda: len(_children(load.server.pid)) == 2 and victim not in _children(load.server.pid),
+                  30, "gunicorn to replace the worker", load.server)
+        replaced_at = len(load.results)
+        end = time.monotonic() + 30
+        while len(load.results) < replaced_at + 20 and time.monotonic() < end:
+            time.sleep(0.1)
+    finally:
+        results = load.finish()
+    failed = [r for r in results[before:] if r != 200]
+    assert len(results) > before + 20, "the load went on after the worker was replaced"
+    assert len(failed) <= 2, f"{failed}: more failures than the requests the killed worker held"
+    assert all(r == 200 for r in results[:before]) and all(r == 200 for r in results[replaced_at + 2:])
