@@ -65,6 +65,22 @@ def live_key_counts(live: Path) -> Counter[str]:
         ix.close()
 
 
+def stop_server(server) -> None:
+    """End a server started with ``start_new_session=True``: SIGTERM its group, then SIGKILL."""
+    import os
+    import signal
+    import subprocess
+
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
 def make_config(root: Path, **overrides) -> Config:
     """The repository's config with index, cache and raw store under ``root``."""
     cfg = load_config(Path(__file__).resolve().parent.parent / "config.toml")

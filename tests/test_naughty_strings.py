@@ -15,7 +15,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -27,9 +26,9 @@ from pathlib import Path
 import pytest
 
 try:
-    from tests.conftest import CORE, DATA, make_config, vnsearch_cmd
+    from tests.conftest import stop_server, CORE, DATA, make_config, vnsearch_cmd
 except ImportError:  # tests/ itself on sys.path
-    from conftest import CORE, DATA, make_config, vnsearch_cmd
+    from conftest import stop_server, CORE, DATA, make_config, vnsearch_cmd
 
 ROOT = Path(__file__).resolve().parent.parent
 NAUGHTY: list[str] = json.loads((DATA / "blns" / "blns.json").read_text(encoding="utf-8"))
@@ -179,10 +178,5 @@ def test_a_real_server_answers_a_sample(naughty_index):
                 if route == "/" and _has_markup(s):
                     assert s not in body, (route, s)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_server(server)
     assert "Traceback" not in log.read_text(errors="replace")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import threading
@@ -25,9 +24,9 @@ from indexer import SearchEngine, SearchRequest
 from webapp.limits import PerClientLimit, per_client_limit
 
 try:
-    from tests.conftest import vnsearch_cmd
+    from tests.conftest import stop_server, vnsearch_cmd
 except ImportError:  # tests/ itself on sys.path
-    from conftest import vnsearch_cmd
+    from conftest import stop_server, vnsearch_cmd
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -230,12 +229,7 @@ def test_a_burst_from_one_client_does_not_starve_another(core_index, tmp_path):
             for t in flooders:
                 t.join(60)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_server(server)
     assert others == [200] * 15, others
     assert set(burst) <= {200, 429}, sorted(set(burst))
     assert 429 in burst, "eight concurrent clients on one address were never limited"
