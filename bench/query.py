@@ -110,7 +110,7 @@ def hostile_queries(engine) -> dict[str, list[str]]:
 
 def run_hostile(engine, rounds: int) -> dict:
     """Worst-case latency and CPU per hostile kind (first run cold, then ``rounds``)."""
-    from indexer.search import SearchRequest
+    from indexer.search.engine import SearchRequest
 
     out: dict[str, dict] = {}
     rows = []
