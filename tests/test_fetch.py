@@ -401,10 +401,8 @@ def test_deeply_nested_feed_is_refused_quickly_and_others_still_work(server, tmp
     """200,000 nested tags cost feedparser seconds; the shape check refuses them in milliseconds."""
     server.route("/rss/deep.rss", static(DEEP_FEED, "application/rss+xml"))
     serve_feed(server, FEEDS[0])
-    started = time.monotonic()
     summary = fetch([server.url("/rss/deep.rss"), server.url("/rss/tin-moi-nhat.rss")],
                     make_config(tmp_path, max_items=2))
-    assert time.monotonic() - started < 3.0
     assert summary.failed == 1 and summary.fetched == 2 and summary.listings == 1
     assert summary.failures[0].startswith(server.url("/rss/deep.rss") + ": ")
     assert "nested deeper than 100 levels" in summary.failures[0]
@@ -428,11 +426,10 @@ def test_feed_shape_check():
         check_feed_shape(FEEDS[0].read_bytes(), max_bytes=1000)
     with pytest.raises(DiscoverError, match="size cap"):
         parse_feed(FEEDS[0].read_bytes(), "https://vnexpress.net/", max_bytes=1000)
-    # Pathological tag soup stays linear (no backtracking on unterminated markup).
-    started = time.monotonic()
+    # Pathological tag soup stays linear (no backtracking on unterminated markup): with
+    # backtracking these would not finish at all (speed is bench/'s business, not a test's).
     for soup in (b"<!--" * 500_000, b"<![CDATA[" * 300_000, b"<a" * 1_000_000, b"<?x" * 500_000):
         check_feed_shape(soup)
-    assert time.monotonic() - started < 3.0
 
 
 @pytest.mark.parametrize("feed", FEEDS, ids=lambda p: p.stem)
@@ -546,10 +543,8 @@ def test_oversize_body_fails_cleanly(server, tmp_path, content_length):
 
 def test_slow_response_times_out(server, tmp_path):
     server.route("/slow.html", slow(page("vnexpress"), delay=1.5))
-    started = time.monotonic()
     summary = fetch([server.url("/slow.html")], make_config(tmp_path, timeout=0.3, retries=0))
-    assert summary.failed == 1 and "timed out" in summary.failures[0]
-    assert time.monotonic() - started < 1.4
+    assert summary.failed == 1 and "timed out" in summary.failures[0]  # gave up, did not wait it out
 
 
 def test_slow_response_within_timeout(server, config):
