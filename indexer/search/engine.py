@@ -33,6 +33,7 @@ from indexer.ingest.readers.titles import looks_like_headline
 from indexer.search.complete import complete_query
 from indexer.search.reading import reading_of
 from indexer.text.restore import cached_model
+from indexer.search.related import Candidate, rerank
 from indexer.search.suggest import Suggester
 from indexer.search.tidy import tidy_request
 from indexer.search.synonyms import Synonyms, load_synonyms
@@ -988,12 +989,18 @@ class SearchEngine:
                 highlight_all(doc.body, folds, exacts, prefixes))
 
     def related(self, doc: Document, limit: int = 5) -> list[Hit]:
-        """More-like-this from the document's stored term vector (pyvi words)."""
+        """More-like-this from the document's stored term vector (pyvi words), re-ranked
+        by the names and category shared (:mod:`indexer.search.related`)."""
         s = self.searcher()
         try:
-            results = s.more_like(doc.docnum, "words", top=limit, numterms=12)
+            found = list(s.more_like(doc.docnum, "words", top=max(20, 4 * limit), numterms=12))
         except Exception:
             return []
+        fields = [h.fields() for h in found]
+        order = rerank(doc.title or "", doc.body or "", doc.category,
+                       [Candidate(float(h.score or 0), f.get("category"), f.get("title") or "", f.get("body") or "")
+                        for h, f in zip(found, fields)])
+        results = [found[i] for i in order]
         hits = []
         best = max((float(h.score or 0) for h in results), default=0.0)
         titles = {" ".join(doc.title.lower().split())}
