@@ -359,6 +359,12 @@ def run_archive(args) -> None:
     if ts:
         print(f"\nvnsearch query time: median {1000 * ts[len(ts) // 2]:.1f} ms, "
               f"p95 {1000 * ts[int(len(ts) * 0.95)]:.1f} ms; total run {time.time() - t0:.0f} s")
+    if args.dump:  # rankings, to compare two versions of the engine query by query
+        with open(args.dump, "w", encoding="utf-8") as fh:
+            for kind, q, target in queries:
+                ids = vn.search(q)
+                fh.write(json.dumps({"kind": kind, "q": q, "target": target, "top": ids},
+                                    ensure_ascii=False) + "\n")
     if args.show_failures:
         for kind, q, target in queries:
             ids = vn.search(q)
@@ -374,3 +380,4 @@ def add_arguments(ap) -> None:
     ap.add_argument("--split", choices=tuple(SPLIT_SEEDS), default="held-out")
     ap.add_argument("--words", type=int, default=30, help="everyday words for match precision")
     ap.add_argument("--build-only", action="store_true", help="build the archive indexes and stop")
+    ap.add_argument("--dump", help="write each query's top ten ids here (JSON lines)")

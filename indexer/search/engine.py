@@ -27,7 +27,7 @@ from indexer.config import Config
 from indexer.backends.whoosh.postings import DocSets, SharedState, docsets_for
 from indexer.search.display import lead_to_show, snippet_source
 from indexer.search.periods import undated_summary
-from indexer.search.highlight import highlight_all, snippet
+from indexer.search.highlight import Marks, highlight_all, marked_matches, snippet
 from indexer.search.querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
 from indexer.ingest.readers.titles import looks_like_headline
 from indexer.search.complete import complete_query
@@ -486,13 +486,15 @@ class SearchEngine:
         ranked = res.hits if res.partial or not budget.allows("re-scoring") else \
             self._rank(s, res.hits, ranked_as, req, fuzzy, reading, first=res.first)
         page = ranked[(req.page - 1) * req.per_page: wanted]
-        folds, exacts, prefixes = _marks(ranked_as)
+        marks = _marks(ranked_as, fuzzy)
+        loose = _marks(ranked_as, fuzzy, any_form=True) if marks.exacts else None
         length = self.config.search.snippet_chars
         for docnum, score in page:
             stored = s.stored_fields(docnum)
             title = stored.get("title") or ""
             body = snippet_source(title, stored.get("body") or "")
-            shown = snippet(body or title, folds, exacts, length=length, prefixes=prefixes)
+            hm = _marks_for(title, body, marks, loose)
+            shown = snippet(body or title, set(), length=length, marks=hm)
             result.hits.append(Hit(
                 id=stored.get("key"),
                 title=title,
@@ -502,7 +504,7 @@ class SearchEngine:
                 date=stored.get("published"),
                 score=round(float(score), 4),
                 snippet=shown,
-                title_html=highlight_all(title, folds, exacts, prefixes),
+                title_html=highlight_all(title, set(), marks=hm),
                 author=stored.get("author"),
                 lead=lead_to_show(stored.get("description"), title, shown),
             ))
@@ -595,7 +597,8 @@ class SearchEngine:
         parsed = self.parse(q)
         s = self.searcher()
         self.expand(parsed)
-        used = self.search(SearchRequest(q=q, per_page=1, facets=False, debug=True)).explain["stage"]
+        explained = self.search(SearchRequest(q=q, per_page=1, facets=False, debug=True)).explain
+        used = (explained or {}).get("stage")
         ladder = stages(self.read(parsed, s))
         names = [st.name for st in ladder]
         if used not in names:
@@ -724,9 +727,43 @@ class SearchEngine:
                     budget.skipped.append("typo fallback (vocabulary still loading)")
                 break
             cands = sug.candidates(f)  # empty unless no article has ``f``
+            if syl.exact != f:
+                # An accent typed is evidence: "vàgn" is "vàng" (letters swapped, the
+                # grave kept), not "vẫn" or "vắng", though all fold one edit away.
+                kept = self._edits_as_typed(syl.exact, s)
+                if kept:
+                    cands = kept
             if cands:
                 out[f] = cands[:MAX_FUZZY_EXPANSION]
         return out
+
+    def _edits_as_typed(self, exact: str, s) -> list[str]:
+        """Folded forms of indexed syllables one edit from ``exact`` with its marks kept.
+
+        Edits (a letter dropped, swapped with its neighbour, changed or added: plain
+        letters only, since the marks typed are what is kept) of the syllable as typed,
+        looked up in the fields with diacritics, most frequent first.
+        """
+        reader = s.reader()
+        letters = "abcdeghiklmnopqrstuvxyđ"
+        cands = set()
+        for i in range(len(exact) + 1):
+            for c in letters:
+                cands.add(exact[:i] + c + exact[i:])
+                if i < len(exact):
+                    cands.add(exact[:i] + c + exact[i + 1:])
+            if i < len(exact):
+                cands.add(exact[:i] + exact[i + 1:])
+            if i < len(exact) - 1:
+                cands.add(exact[:i] + exact[i + 1] + exact[i] + exact[i + 2:])
+        cands.discard(exact)
+        found: dict[str, int] = {}
+        for c in cands:
+            df = reader.doc_frequency("body_x", c) + reader.doc_frequency("title_x", c)
+            if df:
+                key = fold(c)
+                found[key] = max(found.get(key, 0), df)
+        return sorted(found, key=lambda k: (-found[k], k))
 
     def _retrieval_query(self, parsed: ParsedQuery, s, require_all: bool,
                          fuzzy: dict[str, list[str]] | None = None,
@@ -984,9 +1021,11 @@ class SearchEngine:
             parsed = self.parse(q or "")
         except BadRequest:
             parsed = parse_query("")
-        folds, exacts, prefixes = _marks(parsed)
-        return (highlight_all(doc.title, folds, exacts, prefixes),
-                highlight_all(doc.body, folds, exacts, prefixes))
+        self.expand(parsed)
+        marks = _marks(parsed)
+        loose = _marks(parsed, any_form=True) if marks.exacts else None
+        hm = _marks_for(doc.title, doc.body, marks, loose)
+        return highlight_all(doc.title, set(), marks=hm), highlight_all(doc.body, set(), marks=hm)
 
     def related(self, doc: Document, limit: int = 5) -> list[Hit]:
         """More-like-this from the document's stored term vector (pyvi words), re-ranked
@@ -1072,11 +1111,50 @@ def _all_of(syls, fuzzy: dict[str, list[str]] | None) -> vq.Query:
     return clauses[0] if len(clauses) == 1 else vq.And(clauses)
 
 
-def _marks(parsed: ParsedQuery) -> tuple[set[str], set[str], tuple[str, ...]]:
-    folds = parsed.highlight_folds()
-    exacts = {s.exact for s in parsed.positive_syllables if s.exact != s.fold}
-    prefixes = tuple(s.fold for p in parsed.positive if p.kind == "prefix" for s in p.syllables)
-    return folds, exacts, prefixes
+def _marks(parsed: ParsedQuery, fuzzy: dict[str, list[str]] | None = None,
+           any_form: bool = False) -> Marks:
+    """What the query marks: the forms typed, synonyms and corrections as matched.
+
+    Typed with diacritics, a syllable marks only its form as typed (``any_form``: every
+    form, for an article that matched through other forms); typed without, every form.
+    A quoted phrase and a synonym form of several syllables mark only as a whole.
+    """
+    marked = any(x.exact != x.fold for x in parsed.positive_syllables) and not any_form
+    folds: set[str] = set()
+    exacts: set[str] = set()
+    phrases: list[tuple[str, ...]] = []
+    for part in parsed.positive:
+        if part.kind == "prefix":
+            continue
+        if part.kind == "phrase" and len(part.syllables) > 1:
+            phrases.append(tuple(x.fold for x in part.syllables))
+            continue
+        spans = {e.start: e for e in part.expansions}
+        syls = part.syllables
+        i = 0
+        while i < len(syls):
+            exp = spans.get(i)
+            if exp is not None:
+                for form in [syls[i:i + exp.length]] + [list(a) for a in exp.alternatives]:
+                    if len(form) == 1:
+                        folds.add(form[0].fold)
+                    else:
+                        phrases.append(tuple(x.fold for x in form))
+                i += exp.length
+                continue
+            x = syls[i]
+            (exacts.add(x.exact) if marked else folds.add(x.fold))
+            folds.update((fuzzy or {}).get(x.fold, ()))
+            i += 1
+    prefixes = tuple(x.fold for p in parsed.positive if p.kind == "prefix" for x in p.syllables)
+    return Marks(frozenset(folds), frozenset(exacts), tuple(phrases), prefixes)
+
+
+def _marks_for(title: str, body: str, marks: Marks, loose: Marks | None) -> Marks:
+    """``marks``, or ``loose`` (every form) for an article without the forms typed."""
+    if loose is None or marked_matches(title, marks) or marked_matches(body, marks):
+        return marks
+    return loose
 
 
 def _facet_columns(s) -> dict[str, tuple[list, list[int]]]:
@@ -1087,7 +1165,7 @@ def _facet_columns(s) -> dict[str, tuple[list, list[int]]]:
 def _facets(s, bits: int) -> dict[str, list[tuple[str, int]]]:
     """Facet counts of the matching documents: one bitset AND + popcount per value."""
     ds = docsets_for(s, _facet_columns(s))
-    out = {}
+    out: dict[str, list[tuple[str, int]]] = {}
     for name in FACET_FIELDS:
         values, _ids = _facet_columns(s)[name]
         if not bits:

@@ -1,20 +1,25 @@
 """Snippets and highlighted text from the stored normalised text, without pyvi.
 
-Matching is by folded syllable (so "bo truong" marks "Bộ trưởng"), found with the
-analysis module's syllable regular expression; the output is HTML in which everything
-is escaped except vnsearch's own ``<mark>`` tags.
+Marks mean what was typed (:class:`Marks`): a query typed without diacritics marks
+every form of its syllables ("bo truong" marks "Bộ trưởng"); one typed with them marks
+only those forms ("giá vàng" never marks "vắng" or "gia"; both tone placements are one
+form after normalisation); a synonym or a correction marks what it matched, a form of
+several syllables only as a whole ("TP.HCM" is one mark, "TP" alone is none).
+Syllables are found with the analysis module's syllable regular expression; the output
+is HTML in which everything is escaped except vnsearch's own ``<mark>`` tags.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 
 from indexer.text.analysis import syllables
 from indexer.text.normalize import IY_SYLLABLE, fold, folded_letters, has_combining_marks, spell_iy
 
-__all__ = ["snippet", "highlight_all", "find_matches"]
+__all__ = ["snippet", "highlight_all", "find_matches", "Marks", "marked_matches"]
 
 ELLIPSIS = "…"
 
@@ -40,6 +45,57 @@ def find_matches(text: str, folds: set[str], exacts: set[str] | None = None,
         found = m.group()
         weight = 2.0 if exacts and spell_iy(found) in exacts else 1.0
         out.append((start, end, fold(spell_iy(found)), weight))
+    return out
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What a query marks in a text."""
+
+    folds: frozenset[str] = frozenset()    # folded syllables marked in any form
+    exacts: frozenset[str] = frozenset()   # syllables marked only in this form
+    phrases: tuple[tuple[str, ...], ...] = ()  # folded syllables marked only together
+    prefixes: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.folds or self.exacts or self.phrases or self.prefixes)
+
+
+# Characters between two syllables of one marked form ("TP.HCM", "TP. HCM").
+_JOIN = re.compile(r"[\s.\-]{1,2}")
+
+
+def marked_matches(text: str, marks: Marks) -> list[tuple[int, int, str, float]]:
+    """The matches of ``text`` that ``marks`` asks for (see :func:`find_matches`)."""
+    wanted = set(marks.folds) | {fold(e) for e in marks.exacts} | {f for p in marks.phrases for f in p}
+    raw = find_matches(text, wanted, set(marks.exacts), marks.prefixes)
+    if not raw:
+        return raw
+    # A form of several syllables is one match, from its first syllable to its last.
+    whole: dict[int, int] = {}  # first match index -> last
+    taken: set[int] = set()
+    for phrase in sorted(marks.phrases, key=len, reverse=True):
+        n = len(phrase)
+        for i in range(len(raw) - n + 1):
+            if any(j in taken for j in range(i, i + n)):
+                continue
+            if all(raw[i + k][2] == phrase[k] for k in range(n)) and all(
+                    _JOIN.fullmatch(text[raw[i + k][1]:raw[i + k + 1][0]]) for k in range(n - 1)):
+                whole[i] = i + n - 1
+                taken.update(range(i, i + n))
+    out = []
+    i = 0
+    while i < len(raw):
+        last = whole.get(i)
+        if last is not None:
+            out.append((raw[i][0], raw[last][1], " ".join(m[2] for m in raw[i:last + 1]), 2.0))
+            i = last + 1
+            continue
+        m = raw[i]
+        if m[2] in marks.folds or m[3] == 2.0 or (
+                marks.prefixes and m[2].startswith(marks.prefixes) and m[2] not in wanted):
+            out.append(m)
+        i += 1
     return out
 
 
@@ -103,18 +159,24 @@ def _render(text: str, start: int, end: int, matches: list[tuple[int, int, str, 
     return "".join(out)
 
 
+def _matches(text: str, folds, exacts, prefixes, marks: Marks | None):
+    if marks is not None:
+        return marked_matches(text, marks)
+    return find_matches(text, folds, exacts, prefixes)
+
+
 def highlight_all(text: str, folds: set[str], exacts: set[str] | None = None,
-                  prefixes: tuple[str, ...] = ()) -> str:
-    """The whole ``text`` escaped, with every query syllable marked."""
-    return _render(text, 0, len(text), find_matches(text, folds, exacts, prefixes))
+                  prefixes: tuple[str, ...] = (), *, marks: Marks | None = None) -> str:
+    """The whole ``text`` escaped, with every query syllable (or what ``marks`` asks) marked."""
+    return _render(text, 0, len(text), _matches(text, folds, exacts, prefixes, marks))
 
 
 def snippet(text: str, folds: set[str], exacts: set[str] | None = None, *,
-            length: int = 220, prefixes: tuple[str, ...] = ()) -> str:
+            length: int = 220, prefixes: tuple[str, ...] = (), marks: Marks | None = None) -> str:
     """The window of about ``length`` characters covering most distinct query terms."""
     if not text:
         return ""
-    matches = find_matches(text, folds, exacts, prefixes)
+    matches = _matches(text, folds, exacts, prefixes, marks)
     if not matches:
         end = _cut_end(text, min(len(text), length))
         return escape(text[:end], quote=False) + (ELLIPSIS if end < len(text) else "")
