@@ -158,6 +158,7 @@ class Reading:
     long: bool = False        # best match over all words, not all of them
     question: bool = False
     why: str = ""
+    fuzzy: dict[str, list[str]] = field(default_factory=dict)  # corrections of unknown syllables
 
     @property
     def required(self) -> list[Clause]:
@@ -293,7 +294,7 @@ def read_query(parsed: ParsedQuery, special: Callable[[QueryPart], vq.Query | No
         else:
             negatives.extend(_either(FOLD, s.fold) for s in part.syllables)
     neg = vq.Or(negatives) if negatives else None
-    return Reading(clauses, groups, neg, marked, long, question, why)
+    return Reading(clauses, groups, neg, marked, long, question, why, fuzzy)
 
 
 def _outside_spans(part: QueryPart) -> list[list[Syllable]]:
@@ -334,9 +335,19 @@ def _groups(syls: list[Syllable], is_word: Callable[[list[Syllable]], bool],
     return out
 
 
-def together(groups: list[list[str]]) -> list[vq.Query]:
-    """One phrase query (title or body) per group: its syllables adjacent."""
-    return [vq.Or([vq.Phrase(f, g) for f in FOLD]) for g in groups]
+def together(groups: list[list[str]], fuzzy: dict[str, list[str]] | None = None) -> list[vq.Query]:
+    """One phrase query (title or body) per group: its syllables adjacent.
+
+    A syllable with corrections (``fuzzy``) may be any of them in the phrase.
+    """
+    import itertools
+
+    out = []
+    for g in groups:
+        options = [[f] + list((fuzzy or {}).get(f, ())) for f in g]
+        combos = list(itertools.islice(itertools.product(*options), 12))
+        out.append(vq.Or([vq.Phrase(f, list(c)) for c in combos for f in FOLD]))
+    return out
 
 
 # -- stages ---------------------------------------------------------------------------
@@ -376,7 +387,7 @@ def stages(r: Reading) -> list[Stage]:
                          best_of=[c.fold for c in req], need=need,
                          notice="other_forms" if r.marked else None))
         return out
-    adj = together(r.groups)
+    adj = together(r.groups, r.fuzzy)
     if r.marked:
         exact = [c.query(True) for c in r.clauses]
         if adj:

@@ -1,0 +1,95 @@
+"""What a query matches (indexer.search.matching), on the real articles of tests/data/core:
+questions and long queries best-match, common words never required, the words as typed
+define the match, a word's syllables together, a typed accent steers typo fixes."""
+
+from pathlib import Path
+
+import pytest
+
+from indexer.search.engine import SearchRequest
+from indexer.search.matching import load_common_terms, parse_common_terms, required_count
+from indexer.search.querylang import parse_query
+
+from .conftest import SEED_URL
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def search(engine, q, **kw):
+    return engine.search(SearchRequest(q=q, debug=True, **kw))
+
+
+def text_of(engine, doc_id):
+    doc = engine.document(doc_id)
+    return (doc.title + "\n" + doc.body).lower()
+
+
+# Questions written for this suite about the client's example article (tests/data/core).
+@pytest.mark.parametrize("question", [
+    "Mỹ tái lập Lực lượng Mỹ tại Nhật Bản thành gì?",
+    "Ai là Bộ trưởng Quốc phòng Mỹ trong các cuộc đàm phán an ninh tại Tokyo?",
+    "Trụ sở liên hợp thường trực của Lực lượng Phòng vệ Nhật Bản được thành lập khi nào?",
+    "bộ chỉ huy thống nhất sẽ được nâng cấp như thế nào",
+])
+def test_questions_find_their_article(engine, question):
+    result = search(engine, question)
+    assert result.hits and result.hits[0].id == SEED_URL, [h.title for h in result.hits[:3]]
+    reading = result.explain["reading"]
+    assert reading["kind"] == "question"
+    assert result.explain["stage"].startswith("best match")
+
+
+def test_question_words_are_frequent_and_never_required(engine):
+    reading = search(engine, "Ai là Bộ trưởng Quốc phòng Mỹ?").explain["reading"]
+    assert {"ai", "là"} <= set(reading["frequent"])
+    n = int(reading["must_match"].split(" of ")[1])
+    assert reading["must_match"] == f"{required_count(n)} of {n}"
+    # Of the seven words, "ai" and "là" are never counted (nor any in 30% of the articles).
+    assert 1 <= n <= 5 and n + len(reading["frequent"]) == 7
+
+
+def test_minimum_should_match_is_three_then_three_quarters():
+    assert [required_count(n) for n in (1, 2, 3, 4, 5, 8, 12)] == [1, 2, 3, 3, 3, 6, 9]
+
+
+def test_common_terms_file_is_shipped_and_read():
+    terms = load_common_terms(ROOT / "indexer" / "data" / "common_terms.txt")
+    syls = parse_query("bao nhiêu người là").positive_syllables
+    common, asked = terms.find(syls, marked=True)
+    assert common == {0, 1, 2, 3} and asked  # "bao nhiêu" (a question word), "người", "là"
+    assert terms.find(parse_query("bao vây").positive_syllables, marked=True) == (set(), False)
+    plain, asked_plain = terms.find(parse_query("bao nhieu").positive_syllables, marked=False)
+    assert plain == {0, 1} and asked_plain
+    custom = parse_common_terms("# comment\ncủa\nđâu ?\n")
+    assert custom.find(parse_query("cờ của").positive_syllables, marked=True) == ({1}, False)
+
+
+def test_long_sentence_from_the_body_finds_its_article(engine):
+    q = "trụ sở lực lượng liên hợp USFJ mới sẽ nâng cao năng lực và hợp tác hoạt động"
+    for typed in (q, "tru so luc luong lien hop USFJ moi se nang cao nang luc va hop tac hoat dong"):
+        result = search(engine, typed)
+        assert result.hits[0].id == SEED_URL
+        assert result.explain["reading"]["kind"] == "long"
+
+
+def test_words_as_typed_define_the_match(engine):
+    exact = search(engine, "đường", per_page=50)
+    assert exact.explain["stage"] == "as typed"
+    assert all("đường" in text_of(engine, h.id) for h in exact.hits)
+    assert search(engine, "duong").total > exact.total
+
+
+def test_a_words_syllables_stay_together(engine):
+    result = search(engine, "Nhật Bản", per_page=50, sort="newest")
+    assert result.explain["stage"] == "as typed, words together"
+    assert result.explain["reading"]["words_together"] == ["nhat ban"]
+    for h in result.hits:
+        assert "nhật bản" in " ".join(text_of(engine, h.id).split()), h.title
+    apart = search(engine, "Bản Nhật", per_page=50)
+    assert apart.total >= result.total  # no article writes "bản nhật": the words apart
+
+
+def test_an_accent_typed_steers_the_typo_fix(engine):
+    result = search(engine, "giá vàgn")
+    assert result.explain["fuzzy"].get("vagn", [None])[0] == "vang"
+    assert "giá vàng" in text_of(engine, result.hits[0].id)
