@@ -166,7 +166,8 @@ def test_typo_in_headline_is_a_best_match(engine):
     # A long query needs three words in four, not all: the typo costs one word.
     assert result.explain["stage"].startswith("best match")
     assert result.explain["reading"]["kind"] == "long"
-    assert result.suggestion and "thành lập" in result.suggestion
+    # The typo is one word of the count, not a reason to find nothing.
+    assert any("thànk" in st["query"] for st in result.explain["stages"])
 
 
 def test_unknown_word_falls_back_to_words_one_letter_away(engine):

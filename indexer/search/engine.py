@@ -508,8 +508,8 @@ class SearchEngine:
                 author=stored.get("author"),
                 lead=lead_to_show(stored.get("description"), title, shown),
             ))
-        if not parsed.is_empty and (result.total < 3 or result.relaxed or fuzzy
-                                    or self._has_unknown(parsed, s)) and budget.allows("did you mean"):
+        if not parsed.is_empty and (result.total < 3 or result.relaxed or fuzzy) \
+                and budget.allows("did you mean"):
             self._few_hits_help(parsed, result, s)
         if budget.skipped:  # cut short: say so, and do not cache it as the full answer
             result.partial = True
@@ -937,12 +937,6 @@ class SearchEngine:
         return out[:limit]
 
     # -- help when nothing matches --------------------------------------------
-
-    def _has_unknown(self, parsed: ParsedQuery, s) -> bool:
-        """Whether some syllable of the query is in no article (a best match hides it)."""
-        ds = self.docsets(s)
-        return any(not ds.data("body_f", x.fold).df and not ds.data("title_f", x.fold).df
-                   for x in parsed.positive_syllables)
 
     def _few_hits_help(self, parsed: ParsedQuery, result: SearchResult, s) -> None:
         """Name the words no article contains, and offer a corrected query."""
