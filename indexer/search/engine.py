@@ -603,11 +603,12 @@ class SearchEngine:
         names = [st.name for st in ladder]
         if used not in names:
             return None
-        picked = ladder[:names.index(used) + 1]
-        if any(st.query is None for st in picked):
+        queries = [st.query for st in ladder[:names.index(used) + 1]]
+        wanted = [q for q in queries if q is not None]
+        if len(wanted) != len(queries):
             return None
         reading = self.read(parsed, s)
-        out = vq.Or([st.query for st in picked]) if len(picked) > 1 else picked[0].query
+        out = vq.Or(wanted) if len(wanted) > 1 else wanted[0]
         return vq.AndNot(out, reading.negative) if reading.negative is not None else out
 
     def _run_stages(self, s, ladder: list[Stage], reading: Reading, score_q: vq.Query,
@@ -671,7 +672,7 @@ class SearchEngine:
             live = ds.live if within is None else ds.live & within
             out = at_least(sets, stage.need, live)
         else:
-            ev = ds.evaluate(stage.query, deadline=deadline, within=within)
+            ev = ds.evaluate(stage.query or vq.Every(), deadline=deadline, within=within)
             out, ok = ev.bits, ev.exact
         if neg:
             out &= ~neg

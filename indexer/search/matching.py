@@ -342,7 +342,7 @@ def together(groups: list[list[str]], fuzzy: dict[str, list[str]] | None = None)
     """
     import itertools
 
-    out = []
+    out: list[vq.Query] = []
     for g in groups:
         options = [[f] + list((fuzzy or {}).get(f, ())) for f in g]
         combos = list(itertools.islice(itertools.product(*options), 12))
