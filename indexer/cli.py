@@ -126,6 +126,35 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
         sys.exit(1)
 
 
+def _export(engine, req, fmt: str, limit: int, skip: int) -> None:
+    """Stream result rows to stdout; the count goes to stderr (stdout stays clean data)."""
+    from itertools import islice
+
+    from indexer.backends.whoosh import store
+    from indexer.search.engine import BadRequest
+    from indexer.search.export import export_rows, write_rows
+
+    try:
+        rows = islice(export_rows(engine, req, limit), skip, None)
+    except store.IndexMissingError as exc:
+        raise click.ClickException(str(exc)) from None
+    except BadRequest as exc:
+        raise click.BadParameter(exc.message, param_hint=f"'{exc.param}'") from None
+    written = 0
+
+    def counted():
+        nonlocal written
+        for row in rows:
+            written += 1
+            yield row
+
+    out = click.get_text_stream("stdout")
+    for chunk in write_rows(counted(), fmt):
+        out.write(chunk)
+    out.flush()
+    click.echo(f"exported {written} results ({fmt})", err=True)
+
+
 @main.command()
 @click.argument("query")
 @index_option
@@ -138,8 +167,13 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
 @click.option("--sort", type=click.Choice(["relevance", "newest"]), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit (JSON lines).")
 @click.option("--explain", is_flag=True, help="Show how the query was understood.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]),
+              help="Write result rows (rank, id, title, url, outlet, category, date, author, score).")
+@click.option("--all", "all_results", is_flag=True,
+              help="With --format: every matching article (up to [search] export_max), not one page.")
 @click.pass_context
-def search(ctx, query, index_dir, limit, page, outlet, category, date_from, date_to, sort, as_json, explain):
+def search(ctx, query, index_dir, limit, page, outlet, category, date_from, date_to, sort, as_json, explain,
+           fmt, all_results):
     """Search the index and print the hits."""
     from indexer.backends.whoosh import store
     from indexer.search.highlight import ELLIPSIS  # noqa: F401  (documented snippet marker)
@@ -152,6 +186,12 @@ def search(ctx, query, index_dir, limit, page, outlet, category, date_from, date
     engine = SearchEngine(cfg)
     req = SearchRequest(q=query, page=page, per_page=per_page, outlet=list(outlet), category=list(category),
                         date_from=date_from, date_to=date_to, sort=sort, facets=False, debug=explain)
+    if all_results and not fmt:
+        raise click.UsageError("--all needs --format csv or --format jsonl")
+    if fmt:
+        _export(engine, req, fmt, cfg.search.export_max if all_results else page * per_page,
+                skip=0 if all_results else (page - 1) * per_page)
+        return
     try:
         result = engine.search(req)
     except store.IndexMissingError as exc:

@@ -53,6 +53,9 @@ class SearchConfig:
     result_cache: int = 512
     common_terms: str = "indexer/data/common_terms.txt"
     enough_matches: int = 5
+    export_max: int = 10_000
+    kwic_max: int = 500
+    feed_entries: int = 30
 
 
 @dataclass(frozen=True)

@@ -41,10 +41,11 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.extensions["vnsearch"] = SearchEngine(cfg)
     app.extensions["vnsearch_config"] = cfg
 
-    from . import api, security, views
+    from . import api, insights, security, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(insights.bp)
     security.init_app(app)
     from .limits import PerClientLimit, per_client_limit
 

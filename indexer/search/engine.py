@@ -48,6 +48,7 @@ from indexer.search.matching import (
 )
 from indexer.text.normalize import fold
 from indexer.search.budget import Budget
+from indexer.search.timeline import timeline_of
 
 __all__ = [
     "FACET_FIELDS",
@@ -156,6 +157,8 @@ class SearchRequest:
     debug: bool = False
     literal: bool = False  # "exact=1": the query as typed, never read as keystrokes/diacritics
     prefer: str | None = None  # the same words with diacritics: ranks those forms first, matches as q
+    # Rank this many results beyond the page (exports): ``SearchResult.ranked``.
+    depth: int = 0
 
 
 @dataclass
@@ -199,6 +202,12 @@ class SearchResult:
     explain: dict[str, Any] | None = None
     # How the query was read when not as typed (indexer.search.reading): {"kind", "text", "literal"}
     reading: dict[str, Any] | None = None
+    # (docnum, score) of the first ``SearchRequest.depth`` results, ranked; with
+    # ``searcher``, the one they were found with (exports read their stored fields).
+    ranked: list[tuple[int, float]] = field(default_factory=list, repr=False)
+    searcher: Any = field(default=None, repr=False)
+    # Matching articles per period (:mod:`indexer.search.timeline`), with the facets.
+    timeline: dict[str, Any] | None = None
 
     @property
     def pages(self) -> int:
@@ -441,7 +450,7 @@ class SearchEngine:
                 result.took_ms = _ms(started)
                 return result
         self.expand(parsed)
-        wanted = req.page * req.per_page
+        wanted = max(req.page * req.per_page, req.depth)
         window = max(self._rescore_window(parsed), wanted) if req.sort == "relevance" else wanted
         reading = self.read(parsed, s)
         trace: dict[str, Any] = {"reading": reading.to_dict(), "stages": []}
@@ -481,11 +490,15 @@ class SearchEngine:
         if req.facets:
             result.facets = _facets(s, res.bits)
             result.undated = (res.bits or 0).bit_count() - sum(c for _m, c in result.facets.get("month", []))
+            result.timeline = timeline_of(self.docsets(s), res.bits, result.facets.get("month", []),
+                                          _facet_columns(s)["published"])
         # Out of time: keep the first stage's order rather than re-scoring.
         ranked_as = self._preferred(parsed, req)
         ranked = res.hits if res.partial or not budget.allows("re-scoring") else \
             self._rank(s, res.hits, ranked_as, req, fuzzy, reading, first=res.first)
-        page = ranked[(req.page - 1) * req.per_page: wanted]
+        page = ranked[(req.page - 1) * req.per_page: req.page * req.per_page]
+        if req.depth:
+            result.ranked, result.searcher = ranked[:req.depth], s
         marks = _marks(ranked_as, fuzzy)
         loose = _marks(ranked_as, fuzzy, any_form=True) if marks.exacts else None
         length = self.config.search.snippet_chars
@@ -517,7 +530,7 @@ class SearchEngine:
         if req.debug:
             result.explain = self.explain(parsed, used, req, filt, trace=trace)
         result.took_ms = _ms(started)
-        if not result.partial:
+        if not result.partial and not req.depth:
             self._results.put(cache_key, result)
         return result
 
@@ -560,7 +573,7 @@ class SearchEngine:
         reader = s.reader()
         return (self._pool.generation(), reader.doc_count_all(), reader.doc_count(), req.q, req.page,
                 req.per_page, tuple(req.outlet), tuple(req.category), req.date_from, req.date_to,
-                req.sort, req.facets, req.debug, req.prefer)
+                req.sort, req.facets, req.debug, req.prefer, req.depth)
 
     def read(self, parsed: ParsedQuery, s, fuzzy: dict[str, list[str]] | None = None) -> Reading:
         """How ``parsed`` is matched here (:mod:`indexer.matching`), from the index's stats."""
@@ -1214,6 +1227,8 @@ def result_to_api(result: SearchResult) -> dict[str, Any]:
         "notes": result.notes,
         "notices": result.notices,
     }
+    if result.timeline is not None:
+        out["timeline"] = result.timeline
     if result.drop_suggestions:
         out["drop_suggestions"] = result.drop_suggestions
     if result.reading is not None:

@@ -19,7 +19,7 @@ from html import escape
 from indexer.text.analysis import syllables
 from indexer.text.normalize import IY_SYLLABLE, fold, folded_letters, has_combining_marks, spell_iy
 
-__all__ = ["snippet", "highlight_all", "find_matches", "Marks", "marked_matches"]
+__all__ = ["snippet", "highlight_all", "find_matches", "Marks", "marked_matches", "merged_spans"]
 
 ELLIPSIS = "…"
 
@@ -139,16 +139,20 @@ def _find_matches_slow(text, folds, exacts, prefixes):
     return out
 
 
-def _render(text: str, start: int, end: int, matches: list[tuple[int, int, str, float]]) -> str:
-    """Escape ``text[start:end]`` and wrap matches (adjacent ones merged) in <mark>."""
+def merged_spans(text: str, matches: list[tuple[int, int, str, float]]) -> list[tuple[int, int]]:
+    """Matches separated by at most a space or two merged: one ``<mark>``, one occurrence."""
     spans: list[list[int]] = []
     for ms, me, _f, _w in matches:
-        if ms < start or me > end:
-            continue
         if spans and text[spans[-1][1]:ms].strip() == "" and ms - spans[-1][1] <= 2:
             spans[-1][1] = me
         else:
             spans.append([ms, me])
+    return [(a, b) for a, b in spans]
+
+
+def _render(text: str, start: int, end: int, matches: list[tuple[int, int, str, float]]) -> str:
+    """Escape ``text[start:end]`` and wrap matches (adjacent ones merged) in <mark>."""
+    spans = merged_spans(text, [m for m in matches if m[0] >= start and m[1] <= end])
     out = []
     pos = start
     for ms, me in spans:

@@ -1,0 +1,108 @@
+"""The timeline, alerts, exports, concordance and trends in Debian's Chromium.
+
+Reuses tests/test_browser.py's server and page watcher (console errors, failed requests,
+CSP violations fail a test); screenshots go to ``test-artifacts/screenshots/insights-*``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from .test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    Watched,
+    _args,
+    _browser_missing,
+    _total,
+    server,  # noqa: F401  (fixture)
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium, as test_browser.py launches it (without clearing its screenshots)."""
+    reason = _browser_missing()
+    if reason:
+        if os.environ.get("VNSEARCH_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"browser tests are required (VNSEARCH_REQUIRE_BROWSER=1) but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def desktop(browser, server):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    watched = Watched(context, server)
+    yield watched
+    context.close()
+
+
+def test_timeline_bar_filters_to_its_period(desktop):
+    page = desktop.page
+    desktop.goto("/?q=&outlet=dantri.com.vn")
+    chart = page.locator(".timeline svg")
+    assert chart.count() == 1
+    assert "tháng 4/2021: 15 bài" in page.locator(".timeline .peak-label").text_content()
+    desktop.page.locator(".timeline").screenshot(path=str(SCREENSHOTS / "insights-timeline.png"))
+    page.locator('.timeline a[aria-label^="tháng 4/2021"]').click()
+    page.wait_for_url(re.compile(r"from=2021-04-01"))
+    assert _args(page.url)["to"] == ["2021-04-30"] and _total(page) == 15
+    # Within one month the timeline is per day, and a day's bar narrows to that day.
+    day = page.locator('.timeline a[aria-label$=" bài"]:not([aria-label$=": 0 bài"])').first
+    label = day.get_attribute("aria-label")
+    count = int(label.rsplit(": ", 1)[1].split()[0])
+    day.click()
+    page.wait_for_url(re.compile(r"from=2021-04-\d\d&to=2021-04-\d\d"))
+    args = _args(page.url)
+    assert args["from"] == args["to"] and _total(page) == count
+    desktop.check()
+
+
+def test_feed_and_exports_from_the_result_page(desktop):
+    page = desktop.page
+    desktop.goto("/?q=nhat+ban&outlet=vnexpress.net")
+    total = _total(page)
+    href = page.locator('link[rel="alternate"][type="application/atom+xml"]').get_attribute("href")
+    assert href == page.locator("a.feed").get_attribute("href")
+    feed = feedparser.parse(page.request.get(desktop.base + href).body())
+    assert not feed.bozo and 0 < len(feed.entries) <= total
+    with page.expect_download() as info:
+        page.locator("a.export-csv").click()
+    download = info.value
+    assert download.suggested_filename == "vnsearch-nhat-ban.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert len(rows) == total and {r["outlet"] for r in rows} == {"vnexpress.net"}
+    desktop.check()
+
+
+def test_concordance_and_trends_pages(desktop):
+    page = desktop.page
+    desktop.goto("/?q=Nhật+Bản")
+    page.locator("a.kwic").click()
+    page.wait_for_url(re.compile(r"/kwic\?q="))
+    rows = page.locator("table.kwic tbody tr")
+    assert rows.count() > 20
+    # Aligned: every keyword starts at the same x, whatever the length of its left context.
+    xs = {round(rows.nth(i).locator("td.match mark").bounding_box()["x"]) for i in range(8)}
+    assert len(xs) == 1
+    desktop.shot("insights-kwic")
+    desktop.goto("/trends?q=trường&q=sinh+viên")
+    assert page.locator("svg.chart-l polyline").count() == 2
+    assert page.locator("table.trend-table tbody tr").count() == 2
+    desktop.shot("insights-trends")
+    desktop.check()
