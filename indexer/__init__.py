@@ -44,6 +44,13 @@ _PUBLIC: dict[str, str] = {
     "Hit": "indexer.search.engine",
     "Document": "indexer.search.engine",
     "result_to_api": "indexer.search.engine",
+    # following a story: exports, concordance, alerts, trends
+    "export_rows": "indexer.search.export",
+    "write_rows": "indexer.search.export",
+    "kwic": "indexer.search.export",
+    "EXPORT_FORMATS": "indexer.search.export",
+    "atom_feed": "indexer.search.feed",
+    "trends": "indexer.search.timeline",
     # the index on disk
     "index_exists": "indexer.backends.whoosh.store",
     # errors a caller may want to catch
@@ -114,4 +121,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from indexer.ingest.readers import iter_files, read_paths
     from indexer.search.engine import (BadRequest, Document, Hit, SearchEngine, SearchRequest, SearchResult,
                                        result_to_api)
+    from indexer.search.export import EXPORT_FORMATS, export_rows, kwic, write_rows
+    from indexer.search.feed import atom_feed
+    from indexer.search.timeline import trends
     from indexer.text.normalize import fold, normalize

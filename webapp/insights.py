@@ -13,11 +13,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, stream_with_context, url_for
 from markupsafe import Markup
 
-from indexer.search.export import FORMATS, export_rows, kwic, write_rows
-from indexer.search.feed import atom_feed
-from indexer.text.normalize import fold
-from indexer.search.engine import BadRequest, SearchRequest
-from indexer.search.timeline import trends
+from indexer import EXPORT_FORMATS as FORMATS
+from indexer import BadRequest, SearchRequest, atom_feed, export_rows, fold, kwic, trends, write_rows
 
 from .charts import lines_svg
 from .params import search_request

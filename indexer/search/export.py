@@ -18,10 +18,10 @@ from typing import Any
 
 from indexer.search.highlight import marked_matches, merged_spans
 
-__all__ = ["EXPORT_COLUMNS", "FORMATS", "Concordance", "export_rows", "kwic", "write_rows"]
+__all__ = ["EXPORT_FORMATS", "EXPORT_COLUMNS", "FORMATS", "Concordance", "export_rows", "kwic", "write_rows"]
 
 EXPORT_COLUMNS = ("rank", "id", "title", "url", "outlet", "category", "date", "author", "score")
-FORMATS = ("csv", "jsonl")
+EXPORT_FORMATS = FORMATS = ("csv", "jsonl")
 # Characters of context on each side of a concordance line.
 KWIC_CONTEXT = 60
 
