@@ -22,7 +22,7 @@ CORPUS = Path(os.environ.get("VNSEARCH_CORPUS", ROOT.parent / "shared" / "corpus
 FULL_FILES = [CORPUS / "vntc.jsonl.gz", CORPUS / "unc-dantri.jsonl.gz"]
 DEFAULT_WORKDIR = Path(os.environ.get("VNSEARCH_BENCH_DIR", "/tmp/vnsearch-bench"))
 PY = sys.executable
-SIZES = {"1k": 1_000, "10k": 10_000, "full": None}
+SIZES = {"1k": 1_000, "10k": 10_000, "20k": 20_000, "full": None}
 
 sys.path.insert(0, str(ROOT))
 

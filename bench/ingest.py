@@ -78,7 +78,7 @@ def ingest(inputs: list[Path], processes: int, work: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--size", choices=["1k", "10k", "full"], default="10k")
+    ap.add_argument("--size", choices=["1k", "10k", "20k", "full"], default="10k")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)

@@ -206,7 +206,7 @@ def runtime_queries(engine, n: int = 10, seed: int = 5) -> dict[str, list[str]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--size", choices=["1k", "10k", "full"], default="10k")
+    ap.add_argument("--size", choices=["1k", "10k", "20k", "full"], default="10k")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     ap.add_argument("--index", type=Path, help="an index elsewhere (default WORKDIR/SIZE/index)")

@@ -106,3 +106,27 @@ def test_concordance_and_trends_pages(desktop):
     assert page.locator("table.trend-table tbody tr").count() == 2
     desktop.shot("insights-trends")
     desktop.check()
+
+
+def test_entity_facet_filters_and_its_chip_removes_it(desktop):
+    page = desktop.page
+    desktop.goto("/?q=nhat+ban")
+    total = _total(page)
+    facet = page.locator("#facet-place + ul li a").first
+    name = facet.inner_text().strip()
+    count = int(page.locator("#facet-place + ul li .count").first.inner_text())
+    assert 0 < count <= total
+    page.locator("aside.facets").screenshot(path=str(SCREENSHOTS / "insights-entities.png"))
+    facet.click()
+    page.wait_for_url(re.compile(r"entity=loc%3A"))
+    assert _total(page) == count
+    chip = page.locator(f'ul.chips a[aria-label="Bỏ lọc nơi chốn: {name}"]')
+    assert chip.count() == 1
+    # A new query keeps the entity filter (a hidden field of the search box).
+    page.locator("#q").fill("nhat ban my")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=nhat\+ban\+my"))
+    assert "entity" in _args(page.url)
+    page.locator("ul.chips a").first.click()
+    page.wait_for_url(re.compile(r"^(?!.*entity=).*$"))
+    desktop.check()

@@ -8,7 +8,7 @@ from indexer import BadRequest, Config, SearchRequest
 
 __all__ = ["search_request", "BadRequest", "FILTER_PARAMS"]
 
-FILTER_PARAMS = ("outlet", "category", "from", "to", "sort")
+FILTER_PARAMS = ("outlet", "category", "from", "to", "sort", "entity")
 MAX_PARAM_CHARS = 200
 
 
@@ -47,6 +47,7 @@ def search_request(args: MultiDict, cfg: Config, *, debug_allowed: bool = True) 
         per_page=_int(args, "per_page", cfg.search.per_page),
         outlet=_values(args, "outlet"),
         category=_values(args, "category"),
+        entity=_values(args, "entity"),
         date_from=(args.get("from") or "").strip() or None,
         date_to=(args.get("to") or "").strip() or None,
         sort=sort,

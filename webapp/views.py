@@ -16,6 +16,8 @@ from .charts import bar_chart_svg
 from .params import search_request
 
 bp = Blueprint("views", __name__)
+# How the page names each kind of entity (indexer.entities).
+ENTITY_KINDS = {"per": "người", "loc": "nơi chốn", "org": "tổ chức"}
 
 
 def _engine():
@@ -214,6 +216,10 @@ def filter_chips(req) -> list[dict]:
         chips.append({"label": outlet_name(v), "kind": "trang báo", "href": without_value("outlet", v)})
     for v in req.category:
         chips.append({"label": v, "kind": "chuyên mục", "href": without_value("category", v)})
+    for v in req.entity:
+        kind, _, name = v.partition(":")
+        chips.append({"label": name or v, "kind": ENTITY_KINDS.get(kind, "tên riêng"),
+                      "href": without_value("entity", v)})
     named = _range_name(req.date_from, req.date_to)
     if named:
         chips.append({"label": named, "kind": "thời gian", "href": url_with(**{"from": None, "to": None})})
@@ -329,7 +335,7 @@ def archive_summary(figures: dict) -> dict:
 def _unfiltered_total(engine, req) -> int:
     """How many articles the same words find without any filter (for "a zero under
     filters says so, and offers the unfiltered count")."""
-    bare = dataclasses.replace(req, page=1, per_page=1, outlet=[], category=[], date_from=None, date_to=None,
+    bare = dataclasses.replace(req, page=1, per_page=1, outlet=[], category=[], entity=[], date_from=None, date_to=None,
                                facets=False, debug=False, sort="newest")
     if not bare.q.strip():
         return 0
@@ -425,7 +431,7 @@ def search_page():
     result = None
     try:
         req = search_request(request.args, cfg)
-        has_filters = bool(req.outlet or req.category or req.date_from or req.date_to)
+        has_filters = bool(req.outlet or req.category or req.date_from or req.date_to or req.entity)
         if req.q.strip() or has_filters:
             result = _engine().search(req)
     except BadRequest as exc:

@@ -48,6 +48,7 @@ from indexer.search.matching import (
 )
 from indexer.text.normalize import fold
 from indexer.search.budget import Budget
+from indexer.search.entity_facets import entity_facets, entity_filter_bits, names_of
 from indexer.search.timeline import timeline_of
 
 __all__ = [
@@ -104,6 +105,7 @@ class _Filter:
     category: tuple[str, ...]
     date_from: str | None
     date_to: str | None
+    entity: tuple[str, ...] = ()
 
     def bits(self, ds: DocSets) -> int:
         out = ds.live
@@ -113,6 +115,8 @@ class _Filter:
             out &= _any_value(ds, "category", self.category)
         if self.date_from or self.date_to:
             out &= ds.date_range(self.date_from, self.date_to)
+        if self.entity:
+            out &= entity_filter_bits(ds.searcher, ds, self.entity)
         return out
 
     def query(self) -> vq.Query:
@@ -124,6 +128,8 @@ class _Filter:
             clauses.append(vq.Or([vq.Term("category", v) for v in self.category]))
         if self.date_from or self.date_to:
             clauses.append(vq.TermRange("published", self.date_from, self.date_to))
+        if self.entity:
+            clauses.append(vq.And([vq.Term("entities", v) for v in self.entity]))
         return clauses[0] if len(clauses) == 1 else vq.And(clauses)
 
 
@@ -157,6 +163,8 @@ class SearchRequest:
     debug: bool = False
     literal: bool = False  # "exact=1": the query as typed, never read as keystrokes/diacritics
     prefer: str | None = None  # the same words with diacritics: ranks those forms first, matches as q
+    # People, places, organisations (``kind:Name`` terms, all required).
+    entity: list[str] = field(default_factory=list)
     # Rank this many results beyond the page (exports): ``SearchResult.ranked``.
     depth: int = 0
 
@@ -174,10 +182,12 @@ class Hit:
     title_html: str = ""
     author: str | None = None
     lead: str | None = None  # the sapo, when the title is a headline and the snippet lacks it
+    entities: list[str] = field(default_factory=list)
 
     def to_api(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in
-                ("id", "title", "url", "outlet", "category", "date", "score", "snippet", "lead")}
+                ("id", "title", "url", "outlet", "category", "date", "score", "snippet", "lead",
+                 "entities")}
 
 
 @dataclass
@@ -502,6 +512,7 @@ class SearchEngine:
         marks = _marks(ranked_as, fuzzy)
         loose = _marks(ranked_as, fuzzy, any_form=True) if marks.exacts else None
         length = self.config.search.snippet_chars
+        page_entities: list[str] = []
         for docnum, score in page:
             stored = s.stored_fields(docnum)
             title = stored.get("title") or ""
@@ -520,7 +531,11 @@ class SearchEngine:
                 title_html=highlight_all(title, set(), marks=hm),
                 author=stored.get("author"),
                 lead=lead_to_show(stored.get("description"), title, shown),
+                entities=names_of(stored),
             ))
+            page_entities.extend(result.hits[-1].entities)
+        if req.facets:
+            result.facets.update(entity_facets(s, self.docsets(s), res.bits, page_entities))
         if not parsed.is_empty and (result.total < 3 or result.relaxed or fuzzy) \
                 and budget.allows("did you mean"):
             self._few_hits_help(parsed, result, s)
@@ -573,7 +588,7 @@ class SearchEngine:
         reader = s.reader()
         return (self._pool.generation(), reader.doc_count_all(), reader.doc_count(), req.q, req.page,
                 req.per_page, tuple(req.outlet), tuple(req.category), req.date_from, req.date_to,
-                req.sort, req.facets, req.debug, req.prefer, req.depth)
+                req.sort, req.facets, req.debug, req.prefer, req.depth, tuple(req.entity))
 
     def read(self, parsed: ParsedQuery, s, fuzzy: dict[str, list[str]] | None = None) -> Reading:
         """How ``parsed`` is matched here (:mod:`indexer.matching`), from the index's stats."""
@@ -695,9 +710,9 @@ class SearchEngine:
         return docsets_for(s, _facet_columns(s))
 
     def _filter(self, req: SearchRequest) -> _Filter | None:
-        if not (req.outlet or req.category or req.date_from or req.date_to):
+        if not (req.outlet or req.category or req.date_from or req.date_to or req.entity):
             return None
-        return _Filter(tuple(req.outlet), tuple(req.category), req.date_from, req.date_to)
+        return _Filter(tuple(req.outlet), tuple(req.category), req.date_from, req.date_to, tuple(req.entity))
 
     def _part_query(self, part: QueryPart, s) -> vq.Query | None:
         folds = [syl.fold for syl in part.syllables]

@@ -30,7 +30,10 @@ __all__ = ["TokenStream", "build_schema", "SCHEMA_VERSION", "field_tokens", "big
 # 2: optional title_b / body_b (folded syllable pairs, no positions) for phrase queries.
 # 3: title_b / body_b hold presence only (no frequencies, no lengths): they are filters;
 #    positions are stored compactly (indexer.backends.whoosh.positions). Older indexes still read.
-SCHEMA_VERSION = 3
+# 4: ``entities`` (people, places, organisations: presence-only ``kind:Name`` terms) and
+#    stored ``entity_names`` (indexer.text.entities).
+#    Older indexes still read (no entity facets); `vnsearch index` says to --rebuild.
+SCHEMA_VERSION = 4
 
 
 def bigrams(folds: Sequence[str]) -> list[str]:
@@ -124,6 +127,14 @@ def _pair_field() -> fields.TEXT:
     return field
 
 
+def _presence_field() -> fields.KEYWORD:
+    """Terms that only say which documents hold them (entity facets and filters)."""
+    field = fields.KEYWORD(commas=True, lowercase=False, scorable=False)
+    field.format = formats.Existence()
+    field.scorable = False
+    return field
+
+
 def build_schema(phrase_pairs: bool = False) -> fields.Schema:
     """A fresh schema instance (Whoosh pickles it into the index's table of contents).
 
@@ -148,6 +159,8 @@ def build_schema(phrase_pairs: bool = False) -> fields.Schema:
         author=fields.STORED(),
         description=fields.STORED(),
         indexed_at=fields.STORED(),
+        entities=_presence_field(),
+        entity_names=fields.STORED(),
     )
     if phrase_pairs:
         # Filters for phrase queries only (never scored): see indexer.backends.whoosh.postings.

@@ -1,0 +1,311 @@
+"""People, places and organisations named in an article, found at index time.
+
+From what the analysis already has (pyvi runs once per text; nothing here runs it
+again): the normalised text, pyvi's word boundaries, and capitalisation. A name is a
+run of capitalised syllables that is not capitalised only because it starts a
+sentence, and it is kept only when something says what it is:
+
+* a place: in the shipped list of Vietnam's provinces, their old names, major cities
+  and countries (``indexer/data/places.tsv``, sources named there), or after "tỉnh",
+  "huyện", "xã"...;
+* an organisation: it starts with "Bộ", "Sở", "Công ty", "Ngân hàng", "Đại học"...
+  followed by a capitalised name ("Bộ Y tế"; pyvi's word boundary ends it), or it is
+  one of a few bodies named alone ("Quốc hội") or known acronyms ("FIFA");
+* a person: after "ông", "bà", "Thủ tướng", "cầu thủ"..., or two to four syllables
+  starting with a common Vietnamese family name ("Nguyễn Xuân Phúc").
+
+Anything else capitalised is left out: precision first (see the README for the figures).
+Entities are stored as ``kind:Name`` terms (``per:``, ``loc:``, ``org:``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from indexer.text.normalize import normalize
+
+__all__ = ["KINDS", "entity_terms", "extract_entities", "places", "split_term"]
+
+KINDS = {"per": "person", "loc": "place", "org": "organisation"}
+MAX_PER_ARTICLE = 40
+
+_PIECE = re.compile(r"[^\W_]+|[^\w\s]|_")
+_END = frozenset(".!?:;…\"“”'‘’()[]-–—•*")
+
+SURNAMES = frozenset("""Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đoàn
+Trịnh Lâm Mai Trương Cao Hà Tạ Lương Thái Quách Kiều Tô Đàm Triệu Lưu Vương Phùng Chu Lục Mạc Khổng
+Hứa Tăng Thân Doãn Nông Giáp Âu Diệp Lại Quan La Ninh Tôn Phí Khúc Kim Lò Mông Thạch Tiêu""".split())
+
+# Lower-cased words right before a name that say it is a person's ("|" separates).
+PERSON_MARKERS = frozenset(m.strip() for m in """ông|bà|anh|chị|em|cô|chú|bác|cụ|thầy|cậu|cháu|bé|vợ|chồng
+ca sĩ|nhạc sĩ|diễn viên|cầu thủ|tiền vệ|tiền đạo|hậu vệ|trung vệ|thủ môn|thủ thành|hlv|huấn luyện viên
+tổng thống|thủ tướng|chủ tịch|bộ trưởng|thứ trưởng|giám đốc|tổng giám đốc|bí thư|tổng bí thư|đại tá|thượng tá
+trung tá|thiếu tá|đại úy|thượng úy|trung úy|thiếu úy|thiếu tướng|trung tướng|thượng tướng|đại tướng|giáo sư
+gs|pgs|ts|ths|bs|bác sĩ|luật sư|nhà văn|nhà thơ|họa sĩ|nghệ sĩ|vận động viên|vđv|tay vợt|võ sĩ|phóng viên
+đạo diễn|nữ sinh|sinh viên|học sinh|bị can|bị cáo|nghi phạm|nạn nhân|hoàng tử|công chúa|vua|nữ hoàng|danh thủ
+tỷ phú|tỉ phú|ứng viên|đại sứ|người mẫu|hoa hậu|á hậu|nghệ nhân|kỳ thủ|chủ nhiệm|phó giám đốc|trưởng phòng
+trưởng ban|viện trưởng|hiệu trưởng|phó chủ tịch|phó thủ tướng|chánh án|thẩm phán|thượng nghị sĩ|nghị sĩ
+đại biểu|ngoại trưởng|tổng thư ký|siêu mẫu|ngài|thống đốc|thị trưởng|linh mục|hòa thượng|thượng tọa
+đồng chí|nhà báo|kiến trúc sư|kỹ sư|tiến sĩ|thạc sĩ|nhà khoa học|doanh nhân|chủ tọa""".replace("\n", "|").split("|"))
+
+# ... a place's ("đường", "bản", "nước" are left out: "dẫn đường", "phiên bản" precede other names).
+PLACE_MARKERS = frozenset("""tỉnh|thành phố|tp|huyện|quận|xã|phường|thị xã|thị trấn|thôn|ấp|làng
+sông|núi|đảo|vịnh|đèo|hồ|cảng|sân bay|thủ đô|phố|chợ|khu vực|vùng|bang|miền
+""".replace("\n", "|").split("|")) - {""}
+
+ORG_HEADS = tuple(h.split() for h in """Bộ|Sở|Cục|Tổng cục|Ban|Ủy ban|Viện|Hội|Liên đoàn|Công ty|Tổng công ty
+Tập đoàn|Ngân hàng|Trường|Đại học|Học viện|Bệnh viện|Tòa án|Viện kiểm sát|Công an|Câu lạc bộ|CLB|Đài|Báo
+Hãng|Quỹ|Trung tâm|Văn phòng|Đảng|Hiệp hội|Nhà máy|Nhà xuất bản|Thông tấn xã|Cảng vụ|Kho bạc|Quân khu
+Bộ Tư lệnh|Bộ Chỉ huy|Sư đoàn|Lữ đoàn|Tổng cục|Liên minh|Tổ chức|Ủy ban nhân dân|Hội đồng nhân dân""".replace(
+    "\n", "|").split("|"))
+ORG_ALONE = frozenset("""Quốc hội|Chính phủ|Bộ Chính trị|Ban Bí thư|Liên Hợp Quốc|Liên hợp quốc|Mặt trận Tổ quốc
+Nhà Trắng|Lầu Năm Góc|Điện Kremlin|Quốc vụ viện|Liên minh châu Âu|Hội đồng Bảo an""".replace("\n", "|").split("|"))
+ORG_ACRONYMS = frozenset("""WHO FIFA UEFA AFF AFC NATO ASEAN EU IMF WTO UNESCO UNICEF FBI CIA VFF VPF EVN APEC
+OPEC IOC NASA BBC CNN AFP VTV VOV VTC FPT VNPT Viettel Vietcombank Vietnam Airlines HAGL SHB BIDV
+Agribank Samsung Apple Google Microsoft Facebook Toyota Honda Intel Sony Nokia Vingroup Vinamilk""".split())
+ORG_ACRONYMS = ORG_ACRONYMS - {"Vietnam", "Airlines"}
+
+
+def _data_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "places.tsv"
+
+
+@lru_cache(maxsize=1)
+def places() -> dict[str, str]:
+    """Every spelling in ``places.tsv`` -> the name an entity is stored under."""
+    out: dict[str, str] = {}
+    for line in _data_path().read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        name = normalize(cols[0]).strip()
+        out[name] = name
+        for alias in (cols[3].split(",") if len(cols) > 3 else []):
+            if alias.strip():
+                out[normalize(alias).strip()] = name
+    return out
+
+
+@lru_cache(maxsize=1)
+def _place_pattern() -> re.Pattern:
+    names = sorted(places(), key=len, reverse=True)
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(n) for n in names) + r")(?![^\W_])")
+
+
+def _capital(s: str) -> bool:
+    return s[0].isupper() and not s[0].isdigit()
+
+
+def _titlecase_text(syls: list[str]) -> bool:
+    """A headline written in Title Case says nothing about names: skip it."""
+    return len(syls) >= 5 and sum(map(_capital, syls)) > 0.6 * len(syls)
+
+
+class _Text:
+    """A text's syllables, which follow each other directly, which start a sentence,
+    and which pyvi word each belongs to."""
+
+    def __init__(self, text: str, spans: Iterable[tuple[int, int]]):
+        self.syl: list[str] = []
+        self.start: list[int] = []
+        self.end: list[int] = []
+        self.sentence: list[bool] = []
+        self.joined: list[bool] = []  # syllable i follows i-1 with only spaces between
+        prev_end = 0
+        prev_punct = True
+        for m in _PIECE.finditer(text):
+            piece = m.group()
+            if not piece[0].isalnum():
+                if piece in _END or piece == ",":
+                    prev_punct = True
+                    if piece != ",":
+                        self._mark_stop()
+                continue
+            gap = text[prev_end:m.start()]
+            self.joined.append(bool(self.syl) and not prev_punct and "\n" not in gap)
+            self.sentence.append(not self.syl or "\n" in gap or self._stopped)
+            self._stopped = False
+            self.syl.append(piece)
+            self.start.append(m.start())
+            self.end.append(m.end())
+            prev_end = m.end()
+            prev_punct = False
+        self.word_end = list(range(1, len(self.syl) + 1))
+        self.word_start = list(range(len(self.syl)))
+        for first, count in spans:
+            if first + count <= len(self.syl):
+                for i in range(first, first + count):
+                    self.word_end[i] = first + count
+                    self.word_start[i] = first
+
+    _stopped = False
+
+    def _mark_stop(self) -> None:
+        self._stopped = True
+
+    def lower_before(self, i: int, n: int) -> str:
+        """The ``n`` syllables before ``i`` (adjacent ones), lower-cased, or ""."""
+        if i - n < 0 or any(not self.joined[k] for k in range(i - n + 1, i + 1)):
+            return ""
+        return " ".join(self.syl[i - n:i]).lower()
+
+
+def _person_marked(t: _Text, i: int) -> bool:
+    return any(t.lower_before(i, n) in PERSON_MARKERS for n in (1, 2, 3))
+
+
+def _place_marked(t: _Text, i: int) -> bool:
+    return any(t.lower_before(i, n) in PLACE_MARKERS for n in (1, 2))
+
+
+def _acronym(syl: str) -> bool:
+    return len(syl) > 1 and syl.isupper()
+
+
+def _org_head_at(t: _Text, i: int) -> bool:
+    return any(len(h) == 1 and t.syl[i] == h[0] for h in ORG_HEADS) or t.syl[i] in ("Ủy", "Công", "Ngân")
+
+
+def _org_at(t: _Text, i: int) -> int:
+    """End (exclusive) of an organisation name starting at syllable ``i``, or 0."""
+    for head in sorted(ORG_HEADS, key=len, reverse=True):
+        j = i + len(head)
+        if j >= len(t.syl) or any(t.syl[i + k].lower() != head[k].lower() for k in range(len(head))):
+            continue
+        if any(not t.joined[k] for k in range(i + 1, j + 1)) or not _capital(t.syl[j]):
+            continue
+        if t.word_end[i] > i + len(head) and t.word_end[i] > j:
+            continue  # pyvi reads the head as part of another word ("Bộ trưởng")
+        end = j
+        while end < len(t.syl) and (end == j or t.joined[end]):
+            syl = t.syl[end]
+            if end > j and (_acronym(syl) or syl in SURNAMES or _org_head_at(t, end)):
+                break  # "Hội Luật gia VN", "Văn phòng Quốc hội Trần ...": another name starts
+            if _capital(syl):
+                end = max(end + 1, t.word_end[end])
+            elif syl == "và" and end + 1 < len(t.syl) and t.joined[end + 1] and _capital(t.syl[end + 1]) \
+                    and not _org_head_at(t, end + 1):
+                end += 1
+            else:
+                break
+        return end
+    return 0
+
+
+def _runs(t: _Text) -> Iterable[tuple[int, int]]:
+    """Maximal runs of adjacent capitalised syllables."""
+    i, n = 0, len(t.syl)
+    while i < n:
+        if not _capital(t.syl[i]):
+            i += 1
+            continue
+        j = i + 1
+        while j < n and t.joined[j] and _capital(t.syl[j]):
+            j += 1
+        yield i, j
+        i = j
+
+
+def _classify(t: _Text, a: int, b: int) -> str | None:
+    name = " ".join(t.syl[a:b])
+    if b - a == 1 and name in ORG_ACRONYMS:
+        return "org"
+    if name in ORG_ALONE:
+        return "org"
+    if any(_acronym(x) for x in t.syl[a:b]) or b - a > 4 or len(name) < 2:
+        return None  # "THCS", "Trần Phú ĐT", "H": abbreviations are not names of people or places
+    if t.word_end[b - 1] > b:
+        return None  # pyvi reads the last syllable with the lower-case words after it
+    if name in places():
+        # "cầu thủ Việt Nam" is a place; "ông Vinh" (a kinship word before it) a person
+        return "per" if b - a == 1 and t.lower_before(a, 1) in _KIN else "loc"
+    if _person_marked(t, a):
+        return "per"
+    if _place_marked(t, a) and (b - a <= 2 or not all(x.isascii() for x in t.syl[a:b])):
+        return "loc"
+    if t.syl[a] in SURNAMES and b - a >= 2 and not _holds_place(t.syl[a:b]):
+        return "per"  # not "Hoàng Anh Gia Lai" (a club named after a province)
+    return None
+
+
+def _holds_place(syls: list[str]) -> bool:
+    table = places()
+    return any(" ".join(syls[i:j]) in table for i in range(len(syls)) for j in range(i + 2, len(syls) + 1))
+
+
+# Capitalised words stripped from the front of a run: they say what follows.
+_KIN = frozenset("ông bà anh chị cô chú bác cụ em".split())
+_LEADING = _KIN | frozenset("tỉnh huyện quận xã phường thôn ấp".split())
+
+
+def extract_entities(text: str, spans: Iterable[tuple[int, int]] = ()) -> list[tuple[str, str]]:
+    """``(kind, name)`` pairs named in one normalised text, in order, each once.
+
+    ``spans`` are pyvi's multi-syllable words as ``(first syllable, count)`` (what the
+    token cache holds for the text).
+    """
+    if not text:
+        return []
+    t = _Text(text, spans)
+    if _titlecase_text(t.syl):
+        return []
+    found: dict[tuple[str, str], None] = {}
+    taken = [False] * len(t.syl)
+    index_of = {s: k for k, s in enumerate(t.start)}
+    gazetteer = places()
+    for m in _place_pattern().finditer(text):
+        a = index_of.get(m.start())
+        if a is None:
+            continue
+        b = a
+        while b < len(t.end) and t.end[b] <= m.end():
+            b += 1
+        before_cap = a > 0 and t.joined[a] and _capital(t.syl[a - 1]) and t.syl[a - 1] not in ("TP", "Thành", "Tỉnh")
+        after_cap = b < len(t.syl) and t.joined[b] and _capital(t.syl[b])
+        if before_cap or after_cap or _person_marked(t, a):
+            continue  # part of a longer name ("Nguyễn Thái Bình"), or a person ("ông Vinh")
+        found[("loc", gazetteer[m.group()])] = None
+        for k in range(a, b):
+            taken[k] = True
+    i = 0
+    while i < len(t.syl):
+        end = _org_at(t, i) if _capital(t.syl[i]) and not taken[i] else 0
+        if end:
+            found[("org", " ".join(t.syl[i:end]))] = None
+            for k in range(i, end):
+                taken[k] = True
+            i = end
+        else:
+            i += 1
+    for a, b in _runs(t):
+        while a < b and taken[a]:
+            a += 1
+        if a >= b or any(taken[a:b]):
+            continue
+        while a < b - 1 and t.syl[a].lower() in _LEADING:
+            a += 1  # "Ông Nguyễn Văn A", "Tỉnh Quảng Nam": the marker, not the name
+        if t.sentence[a] and t.syl[a] not in SURNAMES and not (t.word_end[a] > a + 1 and t.word_end[a] <= b) \
+                and not _person_marked(t, a):
+            a += 1  # capitalised because it starts a sentence ("Theo", "Hôm")
+        if a >= b:
+            continue
+        kind = _classify(t, a, b)
+        if kind:
+            found[(kind, " ".join(t.syl[a:b]))] = None
+    return list(found)[:MAX_PER_ARTICLE]
+
+
+def entity_terms(title: str, body: str, spans: tuple | None) -> list[str]:
+    """The ``kind:Name`` terms of one article (title and body), each once."""
+    tw, bw = spans if spans is not None else ((), ())
+    pairs = dict.fromkeys(extract_entities(title, tw) + extract_entities(body, bw))
+    return [f"{k}:{n}" for k, n in pairs][:MAX_PER_ARTICLE]
+
+
+def split_term(term: str) -> tuple[str, str]:
+    """``"loc:Hà Nội"`` -> ``("loc", "Hà Nội")``."""
+    kind, _, name = term.partition(":")
+    return kind, name
