@@ -63,6 +63,7 @@ _PUBLIC: dict[str, str] = {
 }
 
 __all__ = [
+    "EXPORT_FORMATS",
     "Article",
     "BadRequest",
     "BuildSummary",
@@ -81,18 +82,23 @@ __all__ = [
     "SearchEngine",
     "SearchRequest",
     "SearchResult",
+    "atom_feed",
+    "export_rows",
     "fetch",
     "fetch_and_index",
     "fold",
     "index_articles",
     "index_exists",
     "iter_files",
+    "kwic",
     "load_config",
     "normalize",
     "outlet_name",
     "read_paths",
     "result_to_api",
     "run_fetch",
+    "trends",
+    "write_rows",
 ]
 
 

@@ -148,7 +148,7 @@ def _export(engine, req, fmt: str, limit: int, skip: int) -> None:
             written += 1
             yield row
 
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     for chunk in write_rows(counted(), fmt):
         out.write(chunk)
     out.flush()

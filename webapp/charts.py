@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["bar_chart_svg", "timeline_svg", "lines_svg"]
 
@@ -77,10 +77,11 @@ def timeline_svg(timeline: dict, href: Callable[[dict], str], *, title: str,
         tip = f'{label(b["period"])}: {b["count"]} bài'
         is_peak = b["period"] == peak.get("period")
         # The link covers the whole column, so short bars stay easy to hit.
-        parts.append(f'<a href="{escape(href(b))}" aria-label="{escape(tip)}"><g class="bar{" peak" if is_peak else ""}">'
+        cls = "bar peak" if is_peak else "bar"
+        parts.append(f'<a href="{escape(href(b))}" aria-label="{escape(tip)}"><g class="{cls}">'
                      f'<rect class="hit" x="{x:.1f}" y="20" width="{max(1.0, bar_w):.1f}" height="{chart_h}"/>'
-                     f'<rect x="{x:.1f}" y="{20 + chart_h - h:.1f}" width="{max(1.0, bar_w - 1):.1f}" height="{h:.1f}"/>'
-                     f'<title>{escape(tip)}</title></g></a>')
+                     f'<rect x="{x:.1f}" y="{20 + chart_h - h:.1f}" width="{max(1.0, bar_w - 1):.1f}" '
+                     f'height="{h:.1f}"/><title>{escape(tip)}</title></g></a>')
         if is_peak:
             anchor = "end" if i > len(buckets) * 0.7 else "start" if i < len(buckets) * 0.3 else "middle"
             parts.append(f'<text class="peak-label" x="{x + bar_w / 2:.1f}" y="{14 + chart_h - h:.1f}" '
