@@ -23,6 +23,8 @@ printed for:
   snippets and highlighted titles), with its result cache turned off so every round
   really searches (the per-term caches stay on: they are what a serving process has);
 * ``no snippets``: the same with snippet and title highlighting replaced by no-ops;
+* ``no story tools``: ``vnsearch`` without the timeline and the people / places /
+  organisations facets (as the search page was before them), for the difference they make;
 * ``FTS5``: ``SELECT ... snippet(...) ... WHERE fts MATCH ? ORDER BY bm25 LIMIT 10``
   (top ten with snippets; FTS5 does no facets and no re-ranking).
 
@@ -258,15 +260,20 @@ def main() -> None:
 
     orig = (search_mod.snippet, search_mod.highlight_all)
     asked = set(queries.get("question", ()))
+    story = (search_mod.timeline_of, search_mod.entity_facets)
 
-    def run_vn(q, kw, snippets: bool) -> float:
+    def run_vn(q, kw, snippets: bool, story_tools: bool = True) -> float:
         if not snippets:
             search_mod.snippet = lambda text, *a, **k: ""
             search_mod.highlight_all = lambda text, *a, **k: ""
+        if not story_tools:  # the search page as it was before the timeline and entity facets
+            search_mod.timeline_of = lambda *a, **k: None
+            search_mod.entity_facets = lambda *a, **k: {}
         t = time.perf_counter()
         res = engine.search(SearchRequest(q=q, **kw))
         dt = (time.perf_counter() - t) * 1000
         search_mod.snippet, search_mod.highlight_all = orig
+        search_mod.timeline_of, search_mod.entity_facets = story
         return dt, res.total
 
     def run_fts(q, where, params) -> float:
@@ -286,13 +293,14 @@ def main() -> None:
     # One engine through all the queries, then the next: a query run right after the
     # same query would find its posting blocks decoded already (indexer.backends.whoosh.postings' LRU).
     for r in range(args.rounds):
-        engines = ("vnsearch", "no snippets", "FTS5") if r % 2 == 0 else ("no snippets", "vnsearch", "FTS5")
+        engines = (("vnsearch", "no story tools", "no snippets", "FTS5") if r % 2 == 0
+                   else ("no story tools", "no snippets", "vnsearch", "FTS5"))
         for eng in engines:
             for kind, q, kw, w, p in jobs:
                 if eng == "FTS5":
                     dt, n = run_fts(q, w, p)
                 else:
-                    dt, n = run_vn(q, kw, eng == "vnsearch")
+                    dt, n = run_vn(q, kw, eng != "no snippets", story_tools=eng != "no story tools")
                     totals[q + str(kw)] = n
                 lat.setdefault((eng, kind), []).append(dt)
                 lat.setdefault((eng, "all"), []).append(dt)
@@ -315,6 +323,12 @@ def main() -> None:
     print(table(rows, [f"{args.size} ({stats['documents']} docs), ms p50 / p95", "first run (caches filling)",
                        "vnsearch (10 snippets)",
                        "no snippets", "FTS5 + snippet()", "vnsearch / FTS5"]))
+    story_rows = []
+    for kind in kinds:
+        v, w = lat[("vnsearch", kind)], lat[("no story tools", kind)]
+        res["kinds"][kind]["nostory_p50"] = round(median(w), 2)
+        story_rows.append([kind, round(median(v), 2), round(median(w), 2), round(median(v) - median(w), 2)])
+    print(table(story_rows, ["ms p50, same run", "with timeline + entity facets", "without", "difference"]))
     res["median_hits"] = median(list(totals.values()))
     if args.hostile_rounds:
         res["hostile"] = run_hostile(engine, args.hostile_rounds)

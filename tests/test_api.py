@@ -4,7 +4,9 @@ import pytest
 
 from .conftest import SEED_TITLE, SEED_URL
 
-RESULT_KEYS = {"id", "title", "url", "outlet", "category", "date", "score", "snippet", "lead"}
+# "entities", "same_story" (issue 18) extend the contract: every earlier key is still there, unrenamed.
+RESULT_KEYS = {"id", "title", "url", "outlet", "category", "date", "score", "snippet", "lead", "entities",
+               "same_story"}
 
 
 def test_search_contract(client):

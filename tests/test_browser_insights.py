@@ -25,6 +25,7 @@ from .test_browser import (
     _total,
     server,  # noqa: F401  (fixture)
 )
+from .test_stories import copies_index  # noqa: F401  (fixture)
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +131,44 @@ def test_entity_facet_filters_and_its_chip_removes_it(desktop):
     page.locator("ul.chips a").first.click()
     page.wait_for_url(re.compile(r"^(?!.*entity=).*$"))
     desktop.check()
+
+
+@pytest.fixture(scope="module")
+def copies_server(copies_index):  # noqa: F811
+    """A server over the core articles plus two copies of the seed (tests/test_stories.py)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from webapp import create_app
+
+    httpd = make_server("127.0.0.1", 0, create_app({"TESTING": True, "VNSEARCH": copies_index}), threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(10)
+    httpd.server_close()
+
+
+def test_story_group_expands_and_no_copies_side_by_side(browser, copies_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    watched = Watched(context, copies_server)
+    page = watched.page
+    try:
+        watched.goto("/?q=bộ+chỉ+huy+quân+sự+Nhật+Bản")
+        story = page.locator("li.hit details.story")
+        assert story.count() == 1
+        assert "và 2 bài cùng nội dung từ" in story.locator("summary").inner_text()
+        links = story.locator("ul li a")
+        assert not links.first.is_visible()
+        story.locator("summary").click()
+        assert links.count() == 2 and links.first.is_visible()
+        titles = page.locator("li.hit h2").all_inner_texts()
+        assert len(titles) == len(set(titles))
+        page.locator("li.hit").first.screenshot(path=str(SCREENSHOTS / "insights-story.png"))
+        links.first.click()
+        page.wait_for_url(re.compile(r"/article\?id="))
+        watched.check()
+    finally:
+        context.close()

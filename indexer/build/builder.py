@@ -40,6 +40,7 @@ from indexer.build.tokencache import TokenCache
 from indexer.text.restore import update_model as update_restore_model
 from indexer.build.workerproc import ParentWatch, child_guard
 from indexer.text.entities import entity_terms
+from indexer.text.minhash import band_terms, encode, signature
 
 from indexer.backends.whoosh.sink import WhooshSink
 from indexer.backends.whoosh.writer import FastSegmentWriter, abandon_segment, finish_segment, open_segment_writer
@@ -351,6 +352,7 @@ class _SubWriter:
         self.segment_docs = segment_docs
         self.pairs: bool | None = None  # does the index hold syllable pairs? (known once opened)
         self.entities = False  # ... and entity terms (schema 4)?
+        self.stories = False  # ... and story bands?
         self.writer: FastSegmentWriter | None = None
         self.segments: list = []
 
@@ -360,11 +362,17 @@ class _SubWriter:
             self.writer = open_segment_writer(self.folder)
             self.pairs = "body_b" in self.writer.schema
             self.entities = "entities" in self.writer.schema
+            self.stories = "story" in self.writer.schema
         streams, new_spans = _segment((title, body, spans), bool(self.pairs))
         if self.entities:  # from pyvi's words just computed (or cached): no second pyvi run
             names = entity_terms(title, body, spans if spans is not None else new_spans)
             streams["entities"] = names
             stored["entity_names"] = "\n".join(names)
+        if self.stories:  # near-duplicate detection: MinHash over the folded syllables
+            sig = signature(streams["title_f"], streams["body_f"])
+            if sig is not None:
+                streams["story"] = band_terms(sig)
+                stored["story_sig"] = encode(sig)
         self.writer.add_analyzed(stored, streams)
         if self.writer.docnum >= self.segment_docs:
             self.segments.append(self._close())

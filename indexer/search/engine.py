@@ -49,6 +49,7 @@ from indexer.search.matching import (
 from indexer.text.normalize import fold
 from indexer.search.budget import Budget
 from indexer.search.entity_facets import entity_facets, entity_filter_bits, names_of
+from indexer.search.stories import group_stories
 from indexer.search.timeline import timeline_of
 
 __all__ = [
@@ -183,11 +184,13 @@ class Hit:
     author: str | None = None
     lead: str | None = None  # the sapo, when the title is a headline and the snippet lacks it
     entities: list[str] = field(default_factory=list)
+    # Other matching articles telling the same story (shown under this one).
+    same_story: list[dict[str, Any]] = field(default_factory=list)
 
     def to_api(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in
                 ("id", "title", "url", "outlet", "category", "date", "score", "snippet", "lead",
-                 "entities")}
+                 "entities", "same_story")}
 
 
 @dataclass
@@ -506,15 +509,17 @@ class SearchEngine:
         ranked_as = self._preferred(parsed, req)
         ranked = res.hits if res.partial or not budget.allows("re-scoring") else \
             self._rank(s, res.hits, ranked_as, req, fuzzy, reading, first=res.first)
-        page = ranked[(req.page - 1) * req.per_page: req.page * req.per_page]
+        # Each story once: copies and rewrites of a shown result go under it (indexer.search.stories).
+        stories = group_stories(s, ranked, res.bits, self.docsets(s).nbytes, (req.page - 1) * req.per_page,
+                                req.per_page)
         if req.depth:
             result.ranked, result.searcher = ranked[:req.depth], s
         marks = _marks(ranked_as, fuzzy)
         loose = _marks(ranked_as, fuzzy, any_form=True) if marks.exacts else None
         length = self.config.search.snippet_chars
         page_entities: list[str] = []
-        for docnum, score in page:
-            stored = s.stored_fields(docnum)
+        for story in stories:
+            stored, score = story.stored, story.score
             title = stored.get("title") or ""
             body = snippet_source(title, stored.get("body") or "")
             hm = _marks_for(title, body, marks, loose)
@@ -532,6 +537,7 @@ class SearchEngine:
                 author=stored.get("author"),
                 lead=lead_to_show(stored.get("description"), title, shown),
                 entities=names_of(stored),
+                same_story=[_copy_of(f) for _d, f in story.copies],
             ))
             page_entities.extend(result.hits[-1].entities)
         if req.facets:
@@ -1107,6 +1113,12 @@ class SearchEngine:
         out["index_path"] = str(self.live)
         out["index_bytes"] = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
         return out
+
+
+def _copy_of(stored: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a story as its result lists it."""
+    return {"id": stored.get("key"), "title": stored.get("title") or "", "url": stored.get("url"),
+            "outlet": stored.get("outlet"), "date": stored.get("published")}
 
 
 def _undated_by_source(s, reader) -> dict[str, int]:

@@ -13,14 +13,16 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from indexer.backends.whoosh import internals
 from indexer.backends.whoosh.postings import bits_from_ids
 from indexer.text.entities import split_term
 
-__all__ = ["ENTITY_FACETS", "FIELD", "entity_facets", "entity_filter_bits", "names_of"]
+__all__ = ["ENTITY_FACETS", "FIELD", "entity_facets", "entity_filter_bits", "index_state", "names_of"]
+
+T = TypeVar("T")
 
 FIELD = "entities"
 # API facet name of each entity kind.
@@ -43,19 +45,24 @@ class _EntityState:
 _STATE_LOCK = threading.Lock()
 
 
-def _state(s) -> _EntityState:
-    """The entity caches of the searcher's index state (shared by its threads)."""
+def index_state(s, name: str, factory: Callable[[], T]) -> T:
+    """The object ``name`` of the searcher's index state (shared by its threads, made
+    by ``factory`` on first use); per searcher when it has no shared state."""
     slot = internals.searcher_slot(s)
     holder = slot.get("shared")
     with _STATE_LOCK:
-        st = getattr(holder, "entity_facets", None) if holder is not None else slot.get("entity_facets")
-        if st is None:
-            st = _EntityState()
+        got = getattr(holder, name, None) if holder is not None else slot.get(name)
+        if got is None:
+            got = factory()
             if holder is not None:
-                holder.entity_facets = st
+                setattr(holder, name, got)
             else:
-                slot["entity_facets"] = st
-    return st
+                slot[name] = got
+    return got
+
+
+def _state(s) -> _EntityState:
+    return index_state(s, "entity_facets", _EntityState)
 
 
 def _bits(s, ds, term: str) -> int:

@@ -31,7 +31,8 @@ __all__ = ["TokenStream", "build_schema", "SCHEMA_VERSION", "field_tokens", "big
 # 3: title_b / body_b hold presence only (no frequencies, no lengths): they are filters;
 #    positions are stored compactly (indexer.backends.whoosh.positions). Older indexes still read.
 # 4: ``entities`` (people, places, organisations: presence-only ``kind:Name`` terms) and
-#    stored ``entity_names`` (indexer.text.entities).
+#    stored ``entity_names`` (indexer.text.entities); ``story`` MinHash band terms and stored
+#    ``story_sig`` (indexer.text.minhash) for grouping copies of one story.
 #    Older indexes still read (no entity facets); `vnsearch index` says to --rebuild.
 SCHEMA_VERSION = 4
 
@@ -161,6 +162,8 @@ def build_schema(phrase_pairs: bool = False) -> fields.Schema:
         indexed_at=fields.STORED(),
         entities=_presence_field(),
         entity_names=fields.STORED(),
+        story=_presence_field(),
+        story_sig=fields.STORED(),
     )
     if phrase_pairs:
         # Filters for phrase queries only (never scored): see indexer.backends.whoosh.postings.

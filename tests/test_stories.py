@@ -1,0 +1,99 @@
+"""Stories across outlets: copies of one article grouped under the best-ranked one.
+
+The copies are made from the client's seed article (a JSON Lines record of it under
+another title, as a feed would carry it, and a shortened rewrite), never invented.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from indexer.search.engine import SearchEngine, SearchRequest
+from indexer.text.analysis import syllable_streams
+from indexer.text.minhash import THRESHOLD, band_terms, decode, encode, signature, similarity
+
+from .conftest import SEED, SEED_TITLE, SEED_URL, make_config
+
+
+def _sig(title: str, body: str):
+    return signature(syllable_streams(title.lower())[1], syllable_streams(body.lower())[1])
+
+
+def _seed_parts() -> tuple[str, list[str]]:
+    lines = [x for x in SEED.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return lines[0], lines
+
+
+def test_signatures_agree_as_the_texts_overlap():
+    _first, lines = _seed_parts()
+    body = "\n".join(lines)
+    same = _sig("", body)
+    assert similarity(same, decode(encode(same))) == 1.0
+    retitled = _sig(SEED_TITLE, body)
+    assert similarity(same, retitled) == 1.0  # the body is long enough: the title is not shingled
+    rewrite = _sig("", "\n".join(lines[:-3]))
+    assert THRESHOLD <= similarity(same, rewrite) < 1.0
+    half = _sig("", "\n".join(lines[len(lines) // 2:]))
+    assert similarity(same, half) < similarity(same, rewrite)
+    assert len(set(band_terms(same)) & set(band_terms(rewrite))) >= 1
+    assert _sig("", "Nhật Bản") is None  # too short to compare
+
+
+@pytest.fixture(scope="module")
+def copies_index(tmp_path_factory):
+    """The seed (.txt), the same article as a JSON Lines record under its headline, a
+    rewrite without its last paragraphs from another outlet, and the core articles."""
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
+
+    from .conftest import CORE
+
+    root = tmp_path_factory.mktemp("stories")
+    _first, lines = _seed_parts()
+    records = [
+        {"id": "feed:seed", "title": SEED_TITLE, "body": "\n".join(lines[:-1]), "url": SEED_URL + "?feed",
+         "outlet": "tuoitre.vn"},
+        {"id": "feed:rewrite", "title": lines[0], "body": "\n".join(lines[1:-4]), "outlet": "thanhnien.vn"},
+    ]
+    feed = root / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    cfg = make_config(root)
+    summary = index_articles(cfg, read_paths([CORE, feed]))
+    assert summary.failed == 0
+    return cfg
+
+
+def test_copies_show_once_under_the_best_ranked(copies_index):
+    engine = SearchEngine(copies_index)
+    result = engine.search(SearchRequest(q="bộ chỉ huy quân sự Nhật Bản", per_page=10))
+    ids = [h.id for h in result.hits]
+    copies = {"feed:seed", "feed:rewrite", SEED_URL}
+    shown = [i for i in ids if i in copies]
+    assert len(shown) == 1, ids  # never two copies of one story on the page
+    first = next(h for h in result.hits if h.id in copies)
+    assert {c["id"] for c in first.same_story} == copies - {first.id}
+    assert {c["outlet"] for c in first.same_story} >= {"thanhnien.vn"} - {first.outlet}
+    assert result.total >= 3  # every copy still counts as a matching article
+    # Other results are not swallowed: articles of other stories keep their own rows.
+    assert len(result.hits) == min(10, result.total - 2)
+
+
+def test_second_page_skips_the_copies_of_the_first(copies_index):
+    engine = SearchEngine(copies_index)
+    p1 = engine.search(SearchRequest(q="nhat ban", per_page=5))
+    p2 = engine.search(SearchRequest(q="nhat ban", per_page=5, page=2))
+    seen = {h.id for h in p1.hits} | {c["id"] for h in p1.hits for c in h.same_story}
+    assert not seen & {h.id for h in p2.hits}
+
+
+def test_story_group_on_the_page_and_in_the_api(copies_index):
+    from webapp import create_app
+
+    client = create_app({"TESTING": True, "VNSEARCH": copies_index}).test_client()
+    data = client.get("/api/search?q=bộ chỉ huy quân sự Nhật Bản").get_json()
+    grouped = [r for r in data["results"] if r["same_story"]]
+    assert len(grouped) == 1 and len(grouped[0]["same_story"]) == 2
+    html = client.get("/?q=bộ chỉ huy quân sự Nhật Bản").get_data(as_text=True)
+    assert "và 2 bài cùng nội dung từ" in html and '<details class="story">' in html
