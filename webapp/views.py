@@ -335,7 +335,8 @@ def archive_summary(figures: dict) -> dict:
 def _unfiltered_total(engine, req) -> int:
     """How many articles the same words find without any filter (for "a zero under
     filters says so, and offers the unfiltered count")."""
-    bare = dataclasses.replace(req, page=1, per_page=1, outlet=[], category=[], entity=[], date_from=None, date_to=None,
+    bare = dataclasses.replace(req, page=1, per_page=1, outlet=[], category=[], entity=[], date_from=None,
+                               date_to=None,
                                facets=False, debug=False, sort="newest")
     if not bare.q.strip():
         return 0

@@ -122,7 +122,7 @@ class _Filter:
 
     def query(self) -> vq.Query:
         """The same filter as a Whoosh query (for ``explain``)."""
-        clauses = []
+        clauses: list[vq.Query] = []
         if self.outlet:
             clauses.append(vq.Or([vq.Term("outlet", v) for v in self.outlet]))
         if self.category:
