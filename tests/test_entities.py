@@ -80,11 +80,16 @@ def test_entity_terms_of_title_and_body_once_each():
 
 
 def test_entity_facets_count_the_result_set_like_other_facets(engine):
-    result = engine.search(SearchRequest(q="nhat ban", per_page=10))
+    result = engine.search(SearchRequest(q="viet nam", per_page=10))
     places_facet = dict(result.facets["place"])
-    assert places_facet.get("loc:Nhật Bản", 0) > 10
-    for term, count in result.facets["place"][:3] + result.facets["person"][:2]:
-        filtered = engine.search(SearchRequest(q="nhat ban", entity=[term], per_page=50))
+    assert places_facet.get("loc:Việt Nam", 0) > 10
+    # Below search.enough_matches a filtered search widens its reading (other diacritic
+    # forms), as for any filter: compare where the count is the strict reading's.
+    enough = engine.config.search.enough_matches
+    checked = [tc for tc in result.facets["place"][:4] + result.facets["organisation"][:3] if tc[1] >= enough]
+    assert len(checked) >= 3
+    for term, count in checked:
+        filtered = engine.search(SearchRequest(q="viet nam", entity=[term], per_page=50))
         assert filtered.total == count, term
         assert all(term in h.entities for h in filtered.hits)
     seed = engine.search(SearchRequest(q="bộ chỉ huy quân sự Nhật Bản", per_page=1)).hits[0]
