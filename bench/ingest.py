@@ -13,6 +13,11 @@ For each run (alternating, so machine noise hits both alike):
   peak resident memory of the main process and of the largest worker (ru_maxrss);
   index size on disk per MB of article text (UTF-8 title + body).
 
+With ``--dask``, each run also builds the same index with ``vnsearch index --dask`` on a
+Dask cluster of ``--processes`` single-threaded workers started here on 127.0.0.1 (the
+same cores), and reports its rate against the local build's, the coordinator's CPU per
+article and the index size.
+
 Prints medians and the ratio ingest/floor; writes ``WORKDIR/results/ingest-SIZE.json``.
 The last run's index and token cache stay in ``WORKDIR/SIZE/`` for ``bench/reindex.py``.
 """
@@ -20,6 +25,7 @@ The last run's index and token cache stay in ``WORKDIR/SIZE/`` for ``bench/reind
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import resource
 import shutil
@@ -62,13 +68,13 @@ def _cpu() -> float:
     return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
 
 
-def ingest(inputs: list[Path], processes: int, work: Path) -> dict:
+def ingest(inputs: list[Path], processes: int, work: Path, dask: str | None = None) -> dict:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
+    where = ["--dask", dask] if dask else ["--processes", str(processes)]
     secs, out, err, ru = vnsearch(["index", *map(str, inputs), "--index", str(work / "index"),
-                                   "--cache", str(work / "cache"), "--processes", str(processes),
-                                   "--quiet"], rusage=True)
+                                   "--cache", str(work / "cache"), *where, "--quiet"], rusage=True)
     counts = summary_counts(out)
     return {"seconds": secs, "counts": counts, "rate": counts.get("indexed", 0) / secs,
             "cpu": ru["user"] + ru["sys"],
@@ -83,10 +89,27 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     ap.add_argument("--no-floor", action="store_true", help="skip the pyvi-only floor")
+    ap.add_argument("--dask", action="store_true", help="also build on a local Dask cluster of --processes workers")
     args = ap.parse_args()
     inputs = corpus_inputs(args.size, args.workdir)
     mb = text_megabytes(inputs)
-    floors, runs, cpu_ratios = [], [], []
+    with contextlib.ExitStack() as stack:
+        cluster = stack.enter_context(_dask_cluster(args.processes)) if args.dask else None
+        _runs(args, inputs, mb, cluster)
+
+
+@contextlib.contextmanager
+def _dask_cluster(workers: int):
+    """A scheduler (in this process) and ``workers`` worker processes, one thread each."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def _runs(args, inputs: list[Path], mb: float, dask: str | None) -> None:
+    floors, runs, cpu_ratios, dask_runs = [], [], [], []
     for i in range(args.runs):
         if not args.no_floor:
             n, s, fcpu = floor(inputs, args.processes)
@@ -101,6 +124,12 @@ def main() -> None:
         print(f"run {i + 1}: ingest  {r['counts']} in {r['seconds']:.1f} s = {r['rate']:.1f}/s; "
               f"CPU {r['cpu'] / max(1, r['counts'].get('indexed', 0)) * 1000:.2f} ms/article; "
               f"RSS main {r['main_rss_mb']:.0f} MB, worker {r['worker_rss_mb']:.0f} MB", flush=True)
+        if dask:
+            d = ingest(inputs, args.processes, args.workdir / f"{args.size}-dask", dask)
+            dask_runs.append(d)
+            print(f"run {i + 1}: dask    {d['counts']} in {d['seconds']:.1f} s = {d['rate']:.1f}/s "
+                  f"({d['rate'] / r['rate']:.2f} x local); coordinator CPU "
+                  f"{d['cpu'] / max(1, d['counts'].get('indexed', 0)) * 1000:.2f} ms/article", flush=True)
     rate = median([r["rate"] for r in runs])
     fl = median(floors) if floors else float("nan")
     ratios = [r["rate"] / f for r, f in zip(runs, floors)]
@@ -120,6 +149,17 @@ def main() -> None:
         "index_mb": round(last["index_bytes"] / 1e6, 1),
         "index_mb_per_text_mb": round(last["index_bytes"] / 1e6 / mb, 2),
     }
+    rows = []
+    if dask_runs:
+        res["dask_rate"] = round(median([d["rate"] for d in dask_runs]), 1)
+        res["dask_ratio_median"] = round(median([d["rate"] / r["rate"] for d, r in zip(dask_runs, runs)]), 3)
+        res["dask_coordinator_cpu_ms"] = round(median([d["cpu"] / max(1, d["counts"].get("indexed", 0)) * 1000
+                                                      for d in dask_runs]), 2)
+        res["dask_index_mb"] = round(dask_runs[-1]["index_bytes"] / 1e6, 1)
+        rows = [["ingest on Dask (same cores)", f"{res['dask_rate']} articles/s",
+                 f"{res['dask_ratio_median']} x local (same-run ratio)"],
+                ["Dask coordinator CPU", f"{res['dask_coordinator_cpu_ms']} ms/article",
+                 f"index {res['dask_index_mb']} MB"]]
     print(table([
         ["ingest (vnsearch index)", f"{res['ingest_rate']} articles/s", f"{res['seconds_median']} s"],
         ["pyvi floor, same processes", f"{res['floor_rate']} articles/s", ""],
@@ -128,6 +168,7 @@ def main() -> None:
         ["peak RSS main + N x worker", f"{res['peak_rss_total_mb']} MB",
          f"main {res['main_rss_mb']} MB, worker {res['worker_rss_mb']} MB"],
         ["index size", f"{res['index_mb']} MB", f"{res['index_mb_per_text_mb']} MB per MB of text ({res['text_mb']} MB)"],
+        *rows,
     ], [f"ingest, {args.size}, {args.processes} processes, median of {args.runs}", "value", "note"]))
     print("saved", save_result(args.workdir, f"ingest-{args.size}", res))
 

@@ -9,6 +9,14 @@ separate process, 2 threads) for ``--duration`` seconds at 8 and 32 connections
 against ``/api/search`` and the HTML search page, rotating through 50 queries of
 every kind (a Lua script); records requests/s, p50/p99 latency and non-2xx answers,
 then the resident memory of each gunicorn worker, and stops the server.
+
+Cold start: the first pass over the API queries (each query once, in order, one at a
+time) is timed on the freshly started workers; then the same queries once more on the
+warm workers, and once more right after a commit to the served index (one real corpus
+article, re-keyed, indexed while the server runs: the workers switch to the new index
+state and its background re-read of recent terms). Each pass changes ``per_page`` so the
+result cache never answers. Printed as p50/p95 with the ratios to the warm pass. (The
+served index keeps that one extra article; ``bench/ingest.py`` makes a fresh one.)
 Writes ``WORKDIR/results/serve-SIZE.json``.
 """
 
@@ -25,7 +33,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from common import DEFAULT_WORKDIR, PY, ROOT, save_result, table
+from common import DEFAULT_WORKDIR, PY, ROOT, pct, save_result, table
 from query import FILTERED, QUERIES
 
 WRK = os.environ.get("WRK", "/usr/bin/wrk")
@@ -97,6 +105,34 @@ def worker_rss_mb(master: int) -> list[dict]:
     return res
 
 
+def _timed(base: str, paths: list[str], suffix: str) -> list[float]:
+    """Each path once, one at a time: latencies in ms (answers from the server, not the network)."""
+    out = []
+    for p in paths:
+        t = time.perf_counter()
+        urllib.request.urlopen(base + p + suffix, timeout=60).read()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def _commit_one(index_path: Path, workdir: Path, env: dict) -> None:
+    """Index one real article under a new id into the served index (one commit)."""
+    import json
+
+    from common import FULL_FILES, iter_records
+
+    records = iter_records(FULL_FILES[-1:])
+    rec = dict(next(records))
+    records.close()
+    rec["id"] = f"bench-commit-{time.time_ns()}"
+    rec["body"] = (rec.get("body") or "") + f"\n{rec['id']}"  # new text: not a duplicate
+    path = workdir / "commit-one.jsonl"
+    path.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
+    subprocess.run([PY, "-m", "indexer.cli", "index", str(path), "--index", str(index_path),
+                    "--cache", str(index_path.parent / "cache"), "--quiet"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", choices=["1k", "10k", "full"], default="10k")
@@ -144,8 +180,22 @@ def main() -> None:
         api = [f"/api/search?q={urllib.parse.quote(q)}" for q in queries]
         api += [f"/api/search?q={urllib.parse.quote(q)}&from=2006" for q in FILTERED]
         html = [f"/?q={urllib.parse.quote(q)}" for q in queries]
+        cold = _timed(base, api, "&per_page=10")  # fresh workers: the first queries they see
         for p in api + html:  # warm every worker's searchers and caches
             urllib.request.urlopen(base + p, timeout=30).read()
+        warm = _timed(base, api, "&per_page=11")
+        _commit_one(index_path, args.workdir, env)
+        time.sleep(2.0)  # the workers notice a commit within half a second
+        committed = _timed(base, api, "&per_page=12")
+        start = {name: {"p50": pct(lat, 50), "p95": pct(lat, 95)}
+                 for name, lat in (("fresh workers", cold), ("warm", warm), ("after a commit", committed))}
+        for name in ("fresh workers", "after a commit"):
+            start[name]["ratio_p50"] = round(start[name]["p50"] / start["warm"]["p50"], 2)
+            start[name]["ratio_p95"] = round(start[name]["p95"] / start["warm"]["p95"], 2)
+        print(table([[k, f"{v['p50']:.1f}", f"{v['p95']:.1f}", v.get("ratio_p50", 1.0), v.get("ratio_p95", 1.0)]
+                     for k, v in start.items()],
+                    [f"cold start, {args.size}, {len(api)} API queries one at a time", "p50 ms", "p95 ms",
+                     "p50 / warm", "p95 / warm"]), flush=True)
         scripts = {"/api/search": _lua(api, args.workdir / "wrk-api.lua"),
                    "HTML page": _lua(html, args.workdir / "wrk-html.lua")}
         results = {}
@@ -164,7 +214,7 @@ def main() -> None:
         print("worker memory MB:", "; ".join(f"RSS {x['rss']}, PSS {x['pss']}, private {x['private']}, "
                                              f"anonymous {x['anon']}" for x in rss))
         out = {"size": args.size, "workers": args.workers, "duration": args.duration,
-               "worker_memory_mb": rss,
+               "worker_memory_mb": rss, "cold_start": start,
                "results": {k: {kk: vv for kk, vv in v.items() if kk != "raw"} for k, v in results.items()}}
         name = f"serve-{args.size}" + ("-no-result-cache" if args.no_result_cache else "")
         print("saved", save_result(args.workdir, name, out))

@@ -66,8 +66,12 @@ def main(ctx: click.Context, config_path: str | None) -> None:
               help="Also index the pages stored by `vnsearch fetch` (no network needed).")
 @click.option("--wait", is_flag=True, help="Wait for another writer instead of exiting.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--dask", "dask_scheduler", metavar="SCHEDULER",
+              help="Read, segment and write on this Dask cluster (e.g. tcp://host:8786); "
+                   "PATHS must be readable by its workers, or http(s) URLs.")
 @click.pass_context
-def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir, from_raw, wait, quiet):
+def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir, from_raw, wait, quiet,
+          dask_scheduler):
     """Index article files or folders (.txt, .html, .json, .jsonl, .jsonl.gz).
 
     With no PATHS (and no --raw), indexes the corpus folder from config.toml.
@@ -89,6 +93,9 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
             click.echo(f"index at {live} is up to date with {', '.join(map(str, inputs))}", err=True)
             return
     progress = BuildProgress(enabled=not quiet)
+    if dask_scheduler:
+        _index_on_dask(cfg, list(paths) or inputs, dask_scheduler, rebuild, prune, from_raw, wait, progress)
+        return
     total = None
     if not (from_raw or quiet):
         known = None
@@ -115,6 +122,25 @@ def index(ctx, paths, index_dir, rebuild, prune, if_stale, processes, cache_dir,
             mark_indexed(cfg, handled)  # only now: the index run that holds them returned
     except (store.IndexLockedError, store.IndexMissingError, store.IndexWriteError) as exc:
         raise click.ClickException(str(exc)) from None
+    _report_build(summary, live)
+
+
+def _index_on_dask(cfg, inputs, scheduler, rebuild, prune, from_raw, wait, progress) -> None:
+    from indexer.backends.whoosh import store
+    from indexer.build.distributed import DaskBuildError, index_on_dask
+
+    if prune or from_raw:
+        raise click.UsageError(f"--dask cannot be combined with {'--prune' if prune else '--raw'} "
+                               f"(run that part without --dask)")
+    try:
+        summary = index_on_dask(cfg, inputs, scheduler, rebuild=rebuild, wait=wait, progress=progress)
+    except (DaskBuildError, store.IndexLockedError, store.IndexMissingError) as exc:
+        raise click.ClickException(str(exc)) from None
+    _report_build(summary, cfg.path("index"))
+
+
+def _report_build(summary, live) -> None:
+    """The summary lines of `vnsearch index` (exit status 1 when nothing could be read)."""
     click.echo(f"{summary.line()} -> {live}")
     for note in summary.notes:
         click.echo(f"note: {note}", err=True)
@@ -403,6 +429,30 @@ def restore(ctx, src, index_dir, wait):
         raise click.ClickException(str(exc)) from None
     click.echo(f"restored {report.documents} documents from {src} -> {cfg.path('index')} ({gen.name}); "
                f"the replaced generation is kept as the previous one")
+@click.argument("folder", type=click.Path(file_okay=False))
+@index_option
+@click.option("--format", "fmt", type=click.Choice(["opensearch"]), default="opensearch", show_default=True,
+              help="What to export for (OpenSearch and Elasticsearch read the same files).")
+@click.option("--name", "index_name", default="vnsearch", show_default=True, help="Index name in the bulk actions.")
+@click.option("--docs-per-file", type=click.IntRange(min=1), default=5000, show_default=True,
+              help="Documents per bulk NDJSON file.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def export(ctx, folder, index_dir, fmt, index_name, docs_per_file, quiet):
+    """Write the index as an OpenSearch/Elasticsearch mapping and bulk NDJSON files in FOLDER."""
+    from indexer.backends.whoosh import store
+    from indexer.build.export import ExportError, export_opensearch
+    from indexer.build.progress import BuildProgress
+
+    cfg = _config(ctx, **{"paths.index": index_dir})
+    try:
+        summary = export_opensearch(cfg, Path(folder), index_name=index_name, docs_per_file=docs_per_file,
+                                    progress=BuildProgress(enabled=not quiet, label="exporting"))
+    except ExportError as exc:
+        raise click.BadParameter(str(exc), param_hint="'FOLDER'") from None
+    except store.IndexMissingError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(summary.line())
 
 
 if __name__ == "__main__":  # pragma: no cover

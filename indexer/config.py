@@ -65,6 +65,7 @@ class IndexConfig:
     writer_memory_mb: int = 256
     phrase_pairs: bool = True
     keep_generations: int = 1
+    dask_partition: int = 5000
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,7 @@ SLOW_TESTS = {
     "test_hostile_queries.py::test_cli_search_with_hostile_arguments",
     "test_build.py::test_multiprocess_build_matches_single_process",
     "test_request_budget.py::test_a_burst_from_one_client_does_not_starve_another",
+    "test_export.py::test_cli_export",
 }
 
 

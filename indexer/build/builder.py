@@ -174,6 +174,21 @@ def _processes(config: Config) -> int:
     return max(1, n)
 
 
+def _settings_notes(config: Config, schema, live: Path) -> list[str]:
+    """Notes for the operator when an existing index was built other than this run would
+    build it (syllable pairs, schema or analysis version): a rebuild applies them."""
+    notes = []
+    if config.index.phrase_pairs != ("body_b" in schema):
+        notes.append(
+            "index.phrase_pairs is " + ("on" if config.index.phrase_pairs else "off")
+            + " but this index was built " + ("without" if config.index.phrase_pairs else "with")
+            + " syllable pairs; it takes effect with `vnsearch index --rebuild`")
+    stale = store.version_mismatch(live)
+    if stale:
+        notes.append(stale)
+    return notes
+
+
 def index_articles(config: Config, items: Iterable[Article | ReadFailure], **options) -> BuildSummary:
     """Index ``items`` into the configured index (options: see :func:`_index_articles`).
 
@@ -218,14 +233,7 @@ def _index_articles(
         else:
             sink = WhooshSink(store.open_index(live), config.index.writer_memory_mb)
             known_hash, hash_key, key_source = sink.existing()
-            if config.index.phrase_pairs != ("body_b" in sink.schema):
-                summary.notes.append(
-                    "index.phrase_pairs is " + ("on" if config.index.phrase_pairs else "off")
-                    + " but this index was built " + ("without" if config.index.phrase_pairs else "with")
-                    + " syllable pairs; it takes effect with `vnsearch index --rebuild`")
-            stale = store.version_mismatch(live)
-            if stale:
-                summary.notes.append(stale)
+            summary.notes.extend(_settings_notes(config, sink.schema, live))
         target = folder if folder is not None else store.resolve(live)
         # A rebuild starts a fresh manifest in its new generation.
         old_files = {} if folder is not None else manifest_mod.load(target)
@@ -340,8 +348,15 @@ NOT_HEADLINE_KINDS = frozenset({"lead", "first-line"})
 
 
 def _job(p: _Prepared) -> tuple:
-    title = "" if p.article.extra.get("title_kind") in NOT_HEADLINE_KINDS else p.article.title
-    return (_stored_fields(p.key, p.hash, p.article), title, p.article.body, p.spans)
+    return _article_job(p.key, p.hash, p.article, p.spans)
+
+
+def _article_job(key: str, h: str, article: Article, spans: tuple | None) -> tuple:
+    """What a worker segments and writes for one article (a local process or a Dask
+    worker): stored fields, the title to index (none when it is a lead standing in for
+    a headline), the body and the cached word spans."""
+    title = "" if article.extra.get("title_kind") in NOT_HEADLINE_KINDS else article.title
+    return (_stored_fields(key, h, article), title, article.body, spans)
 
 
 class _SubWriter:

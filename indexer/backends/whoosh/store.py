@@ -41,6 +41,8 @@ __all__ = [
     "new_generation",
     "activate",
     "open_index",
+    "create_in",
+    "stored_documents",
 ]
 
 INDEX_NAME = "MAIN"
@@ -177,12 +179,30 @@ def new_generation(live: Path, phrase_pairs: bool = False):
     folder = root / f"g-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     folder.mkdir()
     (folder / "BUILDING").write_text(str(os.getpid()))
-    ix = whoosh_index.create_in(str(folder), build_schema(phrase_pairs), indexname=INDEX_NAME)
+    ix = create_in(folder, phrase_pairs)
     _write_versions(folder)
     return folder, ix
 
 
+def create_in(folder: Path, phrase_pairs: bool = False):
+    """An empty index in an existing ``folder`` (a generation, or a worker's scratch
+    folder whose segments are shipped to the coordinator)."""
+    return whoosh_index.create_in(str(folder), build_schema(phrase_pairs), indexname=INDEX_NAME)
+
+
 VERSIONS_NAME = "vnsearch-versions.json"
+
+
+def stored_documents(live: Path) -> Iterator[tuple[dict, bool]]:
+    """The stored fields of every live document of the index at ``live``, in index order,
+    each with whether its title was indexed (a lead standing in for a headline is not)."""
+    ix = open_index(live)
+    try:
+        with ix.reader() as reader:
+            for docnum, fields in reader.iter_docs():
+                yield dict(fields), (reader.doc_field_length(docnum, "title_f", 0) or 0) > 0
+    finally:
+        ix.close()
 
 
 def current_versions() -> dict[str, int]:

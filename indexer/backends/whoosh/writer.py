@@ -40,7 +40,7 @@ from indexer.backends.whoosh import internals
 from indexer.backends.whoosh.positions import CompactPositions, encode_positions
 
 __all__ = ["FastSegmentWriter", "TOKEN_FIELDS", "abandon_segment", "commit_with_segments", "finish_segment",
-           "open_segment_writer"]
+           "open_segment_writer", "segment_files"]
 
 # Fields fed with (token, position) lists rather than strings.
 TOKEN_FIELDS = ("title_f", "title_x", "body_f", "body_x", "title_b", "body_b", "words")
@@ -391,6 +391,15 @@ def finish_segment(writer: FastSegmentWriter):
 def abandon_segment(writer: FastSegmentWriter) -> None:
     """Drop ``writer``'s unfinished segment (its files are deleted)."""
     internals.close_segment(writer)
+
+
+def segment_files(folder: str, segment) -> dict[str, bytes]:
+    """A finished (uncommitted) segment's files in ``folder``, by name: what a Dask
+    worker returns so the coordinator can place them in its own index folder."""
+    from pathlib import Path
+
+    prefix = segment.segment_id()
+    return {path.name: path.read_bytes() for path in sorted(Path(folder).iterdir()) if path.name.startswith(prefix)}
 
 
 def commit_with_segments(writer: SegmentWriter, segments: list, mergetype=None) -> None:

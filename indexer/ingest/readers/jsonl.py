@@ -139,8 +139,12 @@ def _open(path: Path) -> BinaryIO:
     return open(path, "rb")
 
 
-def read_jsonl_file(path: Path) -> Iterator[Article | ReadFailure]:
-    """Stream a ``.jsonl``/``.jsonl.gz`` file: one Article or ReadFailure per record line."""
+def read_jsonl_file(path: Path, start: int = 0, stop: int | None = None) -> Iterator[Article | ReadFailure]:
+    """Stream a ``.jsonl``/``.jsonl.gz`` file: one Article or ReadFailure per record line.
+
+    ``start``/``stop`` (0-based line numbers, stop excluded) read one partition of the
+    file, as a distributed build's workers do: earlier lines are skipped undecoded.
+    """
     source = str(path)
     line_no = 0
     good = bad = seen = 0
@@ -148,10 +152,16 @@ def read_jsonl_file(path: Path) -> Iterator[Article | ReadFailure]:
     try:
         with _open(Path(path)) as fh:
             while True:
+                if stop is not None and line_no >= stop:
+                    break
                 raw = fh.readline(MAX_LINE_BYTES + 1)
                 if not raw:
                     break
                 line_no += 1
+                if line_no <= start:
+                    while raw and not raw.endswith(b"\n"):  # a long line: skip all of it
+                        raw = fh.readline(MAX_LINE_BYTES)
+                    continue
                 where = f"{source}:line {line_no}"
                 if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                     yield ReadFailure(where, "line longer than 50 MB, skipped")
@@ -199,7 +209,7 @@ def read_jsonl_file(path: Path) -> Iterator[Article | ReadFailure]:
         yield ReadFailure(source, f"cannot read file: {exc.strerror or exc}")
     else:
         yield from pending
-        if seen == 0:
+        if seen == 0 and start == 0 and stop is None:
             yield ReadFailure(source, "empty file (no records)")
 
 
