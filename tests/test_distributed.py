@@ -108,7 +108,7 @@ def _contents(cfg) -> dict:
 def _hits(cfg) -> dict:
     # No time limit: on a loaded machine a cold search may return partial results, and
     # this compares what the indexes hold, not how fast they answer.
-    engine = SearchEngine(cfg.with_overrides(**{"search.time_limit": 600}))
+    engine = SearchEngine(cfg.with_overrides(**{"search.time_limit": 600, "search.cpu_limit": 600}))
     hits = {}
     for q in QUERIES:
         result = engine.search(SearchRequest(q=q, per_page=50, facets=False))
@@ -145,7 +145,7 @@ def test_dask_build_is_the_local_build(cluster, tmp_path):
     hits = _hits(dask)
     assert hits == _hits(local) and all(hits[q] for q in QUERIES[:3])
     # The client's example article is found by its headline words.
-    engine = SearchEngine(dask.with_overrides(**{"search.time_limit": 600}))
+    engine = SearchEngine(dask.with_overrides(**{"search.time_limit": 600, "search.cpu_limit": 600}))
     assert engine.search(SearchRequest(q="bộ chỉ huy quân sự Nhật Bản", facets=False)).hits[0].url == SEED_URL
 
 
