@@ -429,6 +429,9 @@ def restore(ctx, src, index_dir, wait):
         raise click.ClickException(str(exc)) from None
     click.echo(f"restored {report.documents} documents from {src} -> {cfg.path('index')} ({gen.name}); "
                f"the replaced generation is kept as the previous one")
+
+
+@main.command()
 @click.argument("folder", type=click.Path(file_okay=False))
 @index_option
 @click.option("--format", "fmt", type=click.Choice(["opensearch"]), default="opensearch", show_default=True,
