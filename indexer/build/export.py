@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.backends.opensearch.mapping import bulk_document, index_body, search_template
@@ -40,10 +40,12 @@ class ExportSummary:
     bytes: int = 0
     seconds: float = 0.0
     folder: str = ""
+    left_out: set = field(default_factory=set)  # stored fields with no mapping (not exported)
 
     def line(self) -> str:
         return (f"exported {self.documents} documents in {self.files} bulk files "
-                f"({self.bytes / 1e6:.1f} MB) in {self.seconds:.1f} s -> {self.folder}")
+                f"({self.bytes / 1e6:.1f} MB) in {self.seconds:.1f} s -> {self.folder}"
+                + (f"; not exported (no mapping yet): {', '.join(sorted(self.left_out))}" if self.left_out else ""))
 
 
 def synonym_rules(config: Config) -> list[str]:
@@ -108,6 +110,7 @@ def export_opensearch(config: Config, out: Path, *, index_name: str = "vnsearch"
 def _write_bulk(folder: Path, live: Path, cache: TokenCache, pairs: bool, index_name: str, per_file: int,
                 summary: ExportSummary, notify: ProgressFn) -> None:
     fh = None
+    known = set(json.loads((folder / MAPPING_NAME).read_text(encoding="utf-8"))["mappings"]["properties"])
     try:
         for stored, title_indexed in store.stored_documents(live):
             if summary.documents % per_file == 0:
@@ -121,8 +124,11 @@ def _write_bulk(folder: Path, live: Path, cache: TokenCache, pairs: bool, index_
             if new_spans is not None:
                 cache.put(stored["hash"], *new_spans)
             action = {"index": {"_index": index_name, "_id": stored["key"]}}
-            line = (json.dumps(action, ensure_ascii=False) + "\n"
-                    + json.dumps(bulk_document(stored, streams), ensure_ascii=False) + "\n")
+            doc = bulk_document(stored, streams)
+            for name in [n for n in doc if n not in known]:  # stored fields the mapping does not know yet
+                del doc[name]
+                summary.left_out.add(name)
+            line = (json.dumps(action, ensure_ascii=False) + "\n" + json.dumps(doc, ensure_ascii=False) + "\n")
             fh.write(line)  # type: ignore[union-attr]
             summary.bytes += len(line.encode("utf-8"))
             summary.documents += 1
