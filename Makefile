@@ -22,8 +22,8 @@ index: install
 run: index
 	$(BIN)/vnsearch serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
-# The whole suite (what CI runs).
-test: install
+# The whole suite (what CI runs), after the linters.
+test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The quick part: everything but the tests marked slow (see tests/conftest.py).

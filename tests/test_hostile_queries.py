@@ -17,7 +17,7 @@ import pytest
 from indexer.search import query as vq
 
 from indexer.search.querylang import QueryTooLongError, parse_query
-from indexer.search.engine import MAX_PREFIX_EXPANSION, BadRequest, SearchEngine, SearchRequest
+from indexer.search.engine import MAX_PREFIX_EXPANSION, SearchEngine, SearchRequest
 
 HANG_SECONDS = 30  # a request that takes longer than this is a hang, not slowness
 

@@ -518,7 +518,7 @@ def _month_series(counts: dict[str, int]) -> list[tuple[str, int]]:
         return []
     y, m = int(months[0][:4]), int(months[0][5:])
     end = (int(months[-1][:4]), int(months[-1][5:]))
-    series = []
+    series: list = []
     while (y, m) <= end and len(series) < 600:
         key = f"{y:04d}-{m:02d}"
         series.append((key, counts.get(key, 0)))

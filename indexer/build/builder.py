@@ -229,7 +229,9 @@ def _index_articles(
         if rebuild or not store.exists(live):
             folder, ix = store.new_generation(live, config.index.phrase_pairs)
             sink = WhooshSink(ix, config.index.writer_memory_mb)
-            known_hash, hash_key, key_source = {}, {}, {}
+            known_hash: dict[str, str] = {}
+            hash_key: dict[str, str] = {}
+            key_source: dict[str, str] = {}
         else:
             sink = WhooshSink(store.open_index(live), config.index.writer_memory_mb)
             known_hash, hash_key, key_source = sink.existing()
@@ -448,7 +450,7 @@ def _run_workers(jobs: Iterator[tuple[_Prepared, tuple]], nproc: int, batch_size
     watch = ParentWatch()
     jobq = ctx.Queue(maxsize=2 * nproc)
     resq = ctx.Queue()
-    procs = []
+    procs: list = []
     pending: dict[int, list[_Prepared]] = {}
     segments: list = []
     exited = 0
@@ -643,6 +645,8 @@ class _Planner:
 
         path = Path(path)
         looked_ns = time.time_ns()
+        st: os.stat_result | None
+        name: str | None
         try:
             st = os.stat(path)
             name = str(path.resolve())
@@ -650,7 +654,7 @@ class _Planner:
             st = name = None
         if st is not None and not stat_mod.S_ISREG(st.st_mode):
             st = None
-        if st is not None and name not in self.touched:
+        if st is not None and name is not None and name not in self.touched:
             entry = self.old_files.get(name)
             if entry is not None and self._replay(entry, st, name):
                 self.touched.add(name)

@@ -97,13 +97,14 @@ def decode_html(content: bytes, content_type: str | None = None) -> tuple[str, s
         m = _HEADER_CHARSET.search(content_type)
         if m:
             declared.append(m.group(1))
-    m = _META_CHARSET.search(content[:8192])
-    if m:
-        declared.append(m.group(1).decode("ascii", "replace"))
+    meta = _META_CHARSET.search(content[:8192])
+    if meta:
+        declared.append(meta.group(1).decode("ascii", "replace"))
     for label in declared:
-        codec = _codec(label)
-        if codec is None:
+        found = _codec(label)
+        if found is None:
             continue
+        codec = found
         if codec.startswith("utf-16") or codec.startswith("utf-32"):
             # A UTF-16 page without BOM cannot carry an ASCII-readable <meta>; a header
             # saying UTF-16 over ASCII-compatible bytes is wrong.
@@ -280,7 +281,7 @@ def _jsonld(soup: BeautifulSoup) -> dict[str, Any]:
                 "published": _first_str(node.get("datePublished")) or _first_str(node.get("dateCreated")),
                 "category": _first_str(node.get("articleSection")),
                 "url": _first_str(node.get("url")) or _first_str(node.get("mainEntityOfPage")),
-                "publisher": (_names(node.get("publisher")) or [None])[0],
+                "publisher": next(iter(_names(node.get("publisher"))), None),
             }
     return {}
 
@@ -341,8 +342,9 @@ _BOILER_WORDS = {"ad", "ads", "adv", "advert", "advertisement", "advertising", "
                  "sponsored", "promo", "promotion", "newsletter", "subscribe", "breadcrumb",
                  "breadcrumbs", "outbrain", "taboola", "recommend", "recommended", "caption",
                  "tags", "tag", "print", "toolbar", "menu", "navbar", "cookie", "gdpr"}
-_RELATED_HEADING = re.compile(r"^\s*(tin|bài)( viết)? (liên quan|cùng chuyên mục|khác)|^\s*(xem|đọc) thêm|^\s*có thể bạn quan tâm",
-                              re.IGNORECASE)
+_RELATED_HEADING = re.compile(
+    r"^\s*(tin|bài)( viết)? (liên quan|cùng chuyên mục|khác)|^\s*(xem|đọc) thêm|^\s*có thể bạn quan tâm",
+    re.IGNORECASE)
 _BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "dd", "dt")
 
 
@@ -567,7 +569,8 @@ def _decode(content: bytes | str, content_type: str | None) -> tuple[str, str]:
 
 def _page_url(soup: BeautifulSoup, ld: dict[str, Any], url: str | None) -> str | None:
     """The article's own address: canonical link, og:url, JSON-LD url, else where it came from."""
-    canonical_tag = soup.find("link", rel=lambda v: v and "canonical" in [x.lower() for x in (v if isinstance(v, list) else [v])])
+    canonical_tag = soup.find(
+        "link", rel=lambda v: v and "canonical" in [x.lower() for x in (v if isinstance(v, list) else [v])])
     canonical = canonical_tag.get("href", "").strip() if canonical_tag else ""
     page_url = canonical or _meta(soup, "og:url") or ld.get("url") or url
     if page_url and url:
@@ -638,7 +641,7 @@ def visible_date(root: Tag) -> str | None:
     for el in root.find_all(True):
         if el.name in ("script", "style"):
             continue
-        cls = el.get("class") or []
+        cls: Any = el.get("class") or []
         names: list[str] = [str(c) for c in cls] if isinstance(cls, list) else [str(cls)]
         if el.get("id"):
             names.append(str(el.get("id")))

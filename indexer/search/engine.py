@@ -525,7 +525,7 @@ class SearchEngine:
             hm = _marks_for(title, body, marks, loose)
             shown = snippet(body or title, set(), length=length, marks=hm)
             result.hits.append(Hit(
-                id=stored.get("key"),
+                id=stored.get("key") or "",
                 title=title,
                 url=stored.get("url"),
                 outlet=stored.get("outlet"),

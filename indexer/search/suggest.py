@@ -101,7 +101,7 @@ class Suggester:
             return []
         keys = self._vocab.word_keys or []
         i = bisect.bisect_left(keys, key)
-        found = []
+        found: list = []
         while i < len(keys) and keys[i].startswith(key) and len(found) < 2000:
             found.append(words[keys[i]])
             i += 1
@@ -224,7 +224,7 @@ class Suggester:
                 continue
             syls = part.syllables
             fixed = []
-            typed = []
+            typed: list = []
             for k, s in enumerate(syls):
                 repl = self.fix_syllable(s.fold, syls[k - 1].fold if k else None,
                                          syls[k + 1].fold if k + 1 < len(syls) else None)
