@@ -140,10 +140,10 @@ def client(app):
 # compare whole files byte for byte. Listed here, in one place, rather than decorated
 # one by one, so the split can be read (and changed) at a glance.
 SLOW_MODULES = {
-    "test_browser", "test_crash_safety", "test_fetch_crash", "test_build_fastpaths", "test_fastwriter",
-    "test_operators", "test_reader_fuzz", "test_fetch_cli", "test_kill", "test_faults", "test_distributed",
-    "test_dask", "test_naughty", "test_features_browser", "test_ui_browser",
-    "test_naughty_strings", "test_worker_lifecycle", "test_disk_full", "test_maintenance",
+    "test_browser", "test_browser_insights", "test_browser_reader", "test_crash_safety", "test_fetch_crash",
+    "test_build_fastpaths", "test_fastwriter", "test_operators", "test_reader_fuzz", "test_fetch_cli",
+    "test_distributed", "test_naughty_strings", "test_worker_lifecycle", "test_disk_full", "test_maintenance",
+    "test_request_budget",
 }
 SLOW_TESTS = {
     "test_docsets.py::test_phrase_pairs_give_the_same_phrase_matches",
