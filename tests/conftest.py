@@ -143,7 +143,8 @@ SLOW_MODULES = {
     "test_browser", "test_browser_insights", "test_browser_reader", "test_crash_safety", "test_fetch_crash",
     "test_build_fastpaths", "test_fastwriter", "test_operators", "test_reader_fuzz", "test_fetch_cli",
     "test_distributed", "test_naughty_strings", "test_worker_lifecycle", "test_disk_full", "test_maintenance",
-    "test_request_budget",
+    "test_request_budget", "test_fetch", "test_manifest", "test_spelling_variants", "test_stories",
+    "test_export", "test_insights", "test_hostile_queries",
 }
 SLOW_TESTS = {
     "test_docsets.py::test_phrase_pairs_give_the_same_phrase_matches",
