@@ -164,7 +164,14 @@ def analyze(text: str, *, normalized: bool = False, segment: bool = True,
         return result
     if not segment or len(result.syllables) < 2:
         return result
-    joins = segment_words([m.group() for m in matches])
+    result.words = _word_runs(segment_words([m.group() for m in matches]), syl_index_of_piece)
+    return result
+
+
+def _word_runs(joins: list[bool], syl_of_piece: list[int]) -> list[tuple[int, int]]:
+    """Pyvi's joins (piece i joined to the next) as words: (first syllable, count) of each
+    run of two or more syllables; ``syl_of_piece`` maps a piece to its syllable (-1: none)."""
+    words = []
     run_start = None
     run_len = 0
     for i, joined in enumerate(joins + [False]):
@@ -172,11 +179,11 @@ def analyze(text: str, *, normalized: bool = False, segment: bool = True,
             run_len += 1
             continue
         if run_start is not None and run_len >= 2:
-            result.words.append((syl_index_of_piece[run_start], run_len))
+            words.append((syl_of_piece[run_start], run_len))
         if i < len(joins):
-            run_start = i if syl_index_of_piece[i] >= 0 else None
+            run_start = i if syl_of_piece[i] >= 0 else None
             run_len = 1
-    return result
+    return words
 
 
 def query_needs_segmenting(text: str) -> bool:
@@ -223,17 +230,4 @@ def word_spans(text: str) -> list[tuple[int, int]]:
             syl_of_piece.append(-1)
     if n < 2:
         return []
-    joins = segment_words(pieces)
-    words = []
-    run_start = None
-    run_len = 0
-    for i, joined in enumerate(joins + [False]):
-        if i < len(joins) and joined:
-            run_len += 1
-            continue
-        if run_start is not None and run_len >= 2:
-            words.append((syl_of_piece[run_start], run_len))
-        if i < len(joins):
-            run_start = i if syl_of_piece[i] >= 0 else None
-            run_len = 1
-    return words
+    return _word_runs(segment_words(pieces), syl_of_piece)
