@@ -225,17 +225,7 @@ def _index_articles(
     with store.writer_lock(live, wait=wait) as lock:
         if lock.took_over:
             summary.notes.append(lock.took_over)
-        folder = None
-        if rebuild or not store.exists(live):
-            folder, ix = store.new_generation(live, config.index.phrase_pairs)
-            sink = WhooshSink(ix, config.index.writer_memory_mb)
-            known_hash: dict[str, str] = {}
-            hash_key: dict[str, str] = {}
-            key_source: dict[str, str] = {}
-        else:
-            sink = WhooshSink(store.open_index(live), config.index.writer_memory_mb)
-            known_hash, hash_key, key_source = sink.existing()
-            summary.notes.extend(_settings_notes(config, sink.schema, live))
+        folder, sink, (known_hash, hash_key, key_source) = open_build_target(config, live, rebuild, summary)
         target = folder if folder is not None else store.resolve(live)
         # A rebuild starts a fresh manifest in its new generation.
         old_files = {} if folder is not None else manifest_mod.load(target)
@@ -289,6 +279,20 @@ def _index_articles(
     summary.seconds = time.monotonic() - started
     notify("end", summary)
     return summary
+
+
+def open_build_target(config: Config, live: Path, rebuild: bool, summary: BuildSummary,
+                      ) -> tuple[Path | None, WhooshSink, tuple[dict[str, str], dict[str, str], dict[str, str]]]:
+    """Where a run writes, under the writer lock: a new generation (a rebuild, or no index
+    yet: its folder is returned, to swap in at the end) or the live index (folder None),
+    with the live documents' key -> hash, hash -> key and key -> source, and the notes on
+    settings the index was built without."""
+    if rebuild or not store.exists(live):
+        folder, ix = store.new_generation(live, config.index.phrase_pairs)
+        return folder, WhooshSink(ix, config.index.writer_memory_mb), ({}, {}, {})
+    sink = WhooshSink(store.open_index(live), config.index.writer_memory_mb)
+    summary.notes.extend(_settings_notes(config, sink.schema, live))
+    return None, sink, sink.existing()
 
 
 def _chain(first, rest):

@@ -40,6 +40,7 @@ from indexer.backends.whoosh import store
 from indexer.backends.whoosh.sink import WhooshSink
 from indexer.backends.whoosh.writer import segment_files
 from indexer.build.builder import (
+    open_build_target,
     _article_job,
     COMMIT_EVERY,
     BuildSummary,
@@ -49,7 +50,6 @@ from indexer.build.builder import (
     _where,
     _hash_of,
     _raw_hash,
-    _settings_notes,
     _skip,
     _SubWriter,
     article_key,
@@ -449,16 +449,7 @@ def index_on_dask(config: Config, inputs: Iterable[str | os.PathLike[str]], sche
     client = _connect(scheduler)
     try:
         with store.writer_lock(live, wait=wait):
-            folder = None
-            if rebuild or not store.exists(live):
-                folder, ix = store.new_generation(live, config.index.phrase_pairs)
-                sink = WhooshSink(ix, config.index.writer_memory_mb)
-                known_hash: dict[str, str] = {}
-                hash_key: dict[str, str] = {}
-            else:
-                sink = WhooshSink(store.open_index(live), config.index.writer_memory_mb)
-                known_hash, hash_key, _sources = sink.existing()
-                summary.notes.extend(_settings_notes(config, sink.schema, live))
+            folder, sink, (known_hash, hash_key, _sources) = open_build_target(config, live, rebuild, summary)
             target = folder if folder is not None else store.resolve(live)
             cache = TokenCache(config.path("cache"))
             decider = _Decider(known_hash, hash_key, summary, notify)
