@@ -89,6 +89,11 @@ def make_config(root: Path, **overrides) -> Config:
         "paths.cache": str(root / "cache"),
         "paths.raw": str(root / "raw"),
         "index.processes": 1,
+        # Tests compare rankings, and a loaded CI machine can take longer than the default
+        # per-search budget (0.3 CPU s), which then skips re-scoring and changes the scores.
+        # Tests of the budget itself set their own limits.
+        "search.time_limit": 120.0,
+        "search.cpu_limit": 120.0,
     }
     settings.update(overrides)
     return cfg.with_overrides(**settings)
