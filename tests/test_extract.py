@@ -17,7 +17,7 @@ from indexer.ingest.readers.html import read_html_file
 HTML = Path(__file__).parent / "data" / "html"
 ALL_PAGES = sorted(p.name.split(".")[0] for p in HTML.glob("*.expected.json"))
 PAGES = [n for n in ALL_PAGES if "refused" not in json.loads((HTML / f"{n}.expected.json").read_text("utf-8"))]
-DETAILS = ["inline-links", "escaped-meta", "org-author", "visible-date", "rule-miss"]
+DETAILS = ["inline-links", "escaped-meta", "org-author", "visible-date", "rule-miss", "dantri-2025"]
 SITES = ["vnexpress", "tuoitre", "thanhnien", "dantri", "vietnamnet", "congluan", "laodong", "nld"]
 
 
@@ -327,3 +327,18 @@ def test_rule_fields_that_matched_nothing_are_reported():
     assert art.body == expected("rule-miss")["body"]  # the generic fallback still found it
     assert art.extra["rule_misses"] == expected("rule-miss")["rule_misses"]
     assert "rule_misses" not in extract("vnexpress").extra
+
+
+def test_dantri_rule_fits_the_sites_2025_layout():
+    """dantri-2025.html reproduces the 2025 page structure: every rule field matches, the
+    kicker above the h1 is part of the headline, the player labels stay out of the body."""
+    art = extract("dantri-2025")
+    assert art.extra["site_rule"] == "dantri.com.vn"
+    assert "rule_misses" not in art.extra
+    assert art.title == expected("dantri-2025")["title"] and art.title.startswith("Lào Cai: Làm rõ")
+
+
+def test_a_kicker_already_in_the_headline_is_not_repeated():
+    page = (HTML / "dantri-2025.html").read_bytes().replace(
+        b'<h1 class="title-page detail">', '<h1 class="title-page detail">Lào Cai: '.encode())
+    assert extract_article(page).title == expected("dantri-2025")["title"]

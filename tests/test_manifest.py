@@ -307,3 +307,22 @@ def test_cli_with_progress_bar(tmp_path):
     r = runner.invoke(main, args)
     assert r.exit_code == 0, r.output
     assert "indexed 0, updated 0, unchanged 5, skipped 0, failed 0" in r.output
+
+
+@pytest.mark.parametrize("name", ["data/midsentence.txt", "data/spellings.txt", "data/bigrams.txt", "data/sites.json"])
+def test_fingerprint_covers_the_data_files_headlines_and_extraction_read(tmp_path, name):
+    """A new midsentence/spellings/bigrams list changes shown titles: files must be read again."""
+    package = Path(manifest.__file__).resolve().parents[1]
+    for rel in manifest._DATA_FILES:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(package / rel, tmp_path / rel)
+    same = manifest.compute_fingerprint(tmp_path)
+    assert same == manifest.fingerprint()
+    with open(tmp_path / name, "ab") as fh:
+        fh.write(b"\n")
+    assert manifest.compute_fingerprint(tmp_path) != same
+
+
+def test_fingerprint_names_a_missing_data_file(tmp_path):
+    with pytest.raises(manifest.FingerprintError, match="midsentence.txt"):
+        manifest.compute_fingerprint(tmp_path)

@@ -16,8 +16,10 @@ Safety: the manifest is only ever an optimisation.
   ``vnsearch fetch``, makes the file be read again), when its ``mtime_ns`` is older
   than ``RACY_NS`` before the moment the recorded read began (a file written just
   before it was read could change again without its mtime moving), and when the code
-  that turns files into articles is the same (``fingerprint``: the analysis version and
-  the source of the readers, normalisation and the builder).
+  that turns files into articles is the same (``fingerprint``: the analysis version, the
+  source of the readers, normalisation and the builder, and the data files they read:
+  headline recovery's ``midsentence.txt``/``spellings.txt``/``bigrams.txt``, site rules,
+  outlet and category names).
 * It is written (tmp file + ``os.replace``) after the commit that holds its articles; a
   crash in between leaves the previous manifest, whose entries are checked as above,
   so the next run is slower, never wrong.
@@ -34,7 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable
 
-__all__ = ["FileInput", "FingerprintError", "MANIFEST_NAME", "RACY_NS", "fingerprint", "known_counts", "load", "save"]
+__all__ = ["FileInput", "FingerprintError", "MANIFEST_NAME", "RACY_NS", "compute_fingerprint", "fingerprint",
+           "known_counts", "load", "save"]
 
 MANIFEST_NAME = "vnsearch-files.json"
 FORMAT = 1
@@ -61,6 +64,12 @@ _fingerprint: str | None = None
 # move keeps them covered; one that cannot be found is an error.
 _SOURCES = ("indexer.text.analysis", "indexer.build.builder", "indexer.ingest.documents",
             "indexer.ingest.extract", "indexer.ingest.headline", "indexer.text.normalize")
+# Data files those modules read while turning a record into an article (headline recovery,
+# site rules, outlet and category names), relative to the indexer package: a new
+# midsentence.txt or spellings.txt changes shown titles, so it must re-read every file.
+_DATA_FILES = ("data/midsentence.txt", "data/spellings.txt", "data/bigrams.txt", "data/sites.json",
+               "data/outlets.toml", "data/categories.toml")
+_DATA_ROOT = Path(__file__).resolve().parents[1]
 
 
 class FingerprintError(RuntimeError):
@@ -87,17 +96,33 @@ def _module_source(name: str) -> bytes:
         raise FingerprintError(f"manifest fingerprint: cannot read module {name}: {exc}") from exc
 
 
+def _data_source(name: str, root: Path) -> bytes:
+    try:
+        return (root / name).read_bytes()
+    except OSError as exc:
+        raise FingerprintError(f"manifest fingerprint: cannot read data file {root / name}: {exc}") from exc
+
+
+def compute_fingerprint(data_root: Path = _DATA_ROOT) -> str:
+    """Hash of the analysis version, the covered modules' source and the data files they
+    read (``_DATA_FILES`` under ``data_root``)."""
+    from indexer.text.analysis import ANALYSIS_VERSION
+
+    h = hashlib.blake2b(f"analysis {ANALYSIS_VERSION}\n".encode(), digest_size=16)
+    for name in _covered_modules():
+        h.update(name.encode() + b"\0" + _module_source(name))
+    for name in _DATA_FILES:
+        h.update(name.encode() + b"\0" + _data_source(name, data_root))
+    return h.hexdigest()
+
+
 def fingerprint() -> str:
-    """What the manifest's records depend on: the analysis version and the source of
-    the modules that turn a file into keys and hashes (a change re-reads every file)."""
+    """What the manifest's records depend on: the analysis version, the source of the
+    modules that turn a file into keys and hashes and the data files they read (a change
+    to any re-reads every file)."""
     global _fingerprint
     if _fingerprint is None:
-        from indexer.text.analysis import ANALYSIS_VERSION
-
-        h = hashlib.blake2b(f"analysis {ANALYSIS_VERSION}\n".encode(), digest_size=16)
-        for name in _covered_modules():
-            h.update(name.encode() + b"\0" + _module_source(name))
-        _fingerprint = h.hexdigest()
+        _fingerprint = compute_fingerprint()
     return _fingerprint
 
 

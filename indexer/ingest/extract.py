@@ -143,6 +143,7 @@ class SiteRule:
     author: tuple[str, ...] = ()
     category: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
+    kicker: tuple[str, ...] = ()  # a label the site prints above the headline ("Lào Cai:"), part of it
 
     def matches(self, host: str) -> bool:
         host = host.lower().rstrip(".")
@@ -590,7 +591,17 @@ def _rule_values(root: Tag, rule: SiteRule | None, misses: list[str]) -> dict[st
         values[name] = (_select_date if name == "date" else _select_text)(root, selectors)
         if selectors and not _any_match(root, selectors):
             misses.append(name)
+    values["title"] = _with_kicker(values.get("title"), _select_text(root, rule.kicker))
     return values
+
+
+def _with_kicker(title: str | None, kicker: str | None) -> str | None:
+    """The headline with the label printed above it ("Trung Quốc:" + "Rơi xuống vực…"), as
+    the site's own headline reads; a title already starting with it is left alone."""
+    if not title or not kicker or title.startswith(kicker.rstrip(":").strip()):
+        return title
+    kicker = kicker.strip()
+    return f"{kicker} {title}" if kicker.endswith(":") else f"{kicker}: {title}"
 
 
 def _any_match(root: Tag, selectors: Iterable[str]) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _make_fixtures import e, expected, lines_of, load_records, write
+from _make_fixtures import e, expected, lines_of, load_records, ps, write
 
 
 def header(what: str, rec: dict, extra: str = "") -> str:
@@ -34,6 +34,7 @@ RECORDS = {
     "visible-date": "vntc:train:TT_VNE_(465)",
     "rule-miss": "unc:news_health_229",
     "listing": "vntc:test:XH_VNE_T_(4213)",
+    "dantri-2025": "unc:news_education_002",
 }
 LISTING_MORE = ["vntc:test:XH_VNE_T_(3830)", "vntc:train:KH_VNE_(757)", "vntc:test:XH_VNE_T_(680)",
                 "vntc:train:XH_VNE_(1182)", "vntc:test:XH_VNE_T_(7182)", "vntc:test:XH_VNE_T_(4380)"]
@@ -190,6 +191,78 @@ def rule_miss(rec: dict) -> None:
              outlet="dantri.com.vn", rule_misses=["description", "author", "category", "body"])
 
 
+def dantri_2025(rec: dict) -> None:
+    """dantri.com.vn's 2025 article page, as a browser shows it (the DOM saved in the public
+    repository datgin/dan_tri, commit ec350a2, backend/resources/views/frontend/page/detailBlog.blade.php):
+    the kicker in h3.title-sub before h1.title-page, an audio player, h2.singular-sapo, the story in
+    div.singular-content with a video player's control labels, an ad slot and photo figures inside,
+    div.singular-source, then related articles, tags and comments outside the article."""
+    lines = lines_of(rec)
+    kicker, _, headline = rec["title"].partition(": ")
+    sapo, video_caption, paras = lines[0], lines[1], lines[2:]
+    photo_at = next(i for i, x in enumerate(paras) if x.startswith("(Ảnh:"))
+    before, caption, after = paras[:photo_at], paras[photo_at], paras[photo_at + 1:]
+    player = ("<div class=\"video-js vjs-theme-dantri vjs-paused\" aria-label=\"Trình phát Video\"><video></video>"
+              "<div class=\"vjs-loading-spinner\"><span class=\"vjs-control-text\">Trình phát Video is loading."
+              "</span></div><button class=\"vjs-big-play-button\"><span class=\"vjs-control-text\">Phát Video"
+              "</span></button><div class=\"vjs-control-bar\"><button class=\"vjs-play-control\"><span "
+              "class=\"vjs-control-text\">Phát</span></button><button class=\"vjs-mute-control\"><span "
+              "class=\"vjs-control-text\">Bật âm thanh</span></button><div class=\"vjs-current-time\">"
+              "<span class=\"vjs-control-text\">Thời gian hiện tại</span> 0:00</div></div></div>")
+    page = header("dantri.com.vn's 2025 article layout (h3.title-sub kicker, h1.title-page detail, div.author-wrap "
+                  "with div.author-name and time.author-time, an audio player, h2.singular-sapo, div.singular-content "
+                  "holding figure.video with its player's labels, div.dta-unit and figure.image with a figcaption, "
+                  "div.singular-source, aside.article-related, ul.tags-wrap and the comment box after the article; "
+                  "structure as in the browser-saved dantri page kept in the public repository datgin/dan_tri, "
+                  "commit ec350a2)", rec,
+                  " The byline name is the one on that saved page. The record's headline is cut at its first ': ' into kicker and h1 as the site does; its "
+                  "first line is the sapo, its video and photo captions are placed in figcaptions.") + f"""<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8">
+<title>{e(rec['title'])} | Báo Dân trí</title>
+<meta property="og:type" content="article">
+<link rel="canonical" href="{e(rec['url'])}">
+</head><body>
+<div class="grid-container"><div class="singular-wrap">
+<ul class="dt-breadcrumb"><li><a href="/giao-duc.htm">Giáo dục</a></li></ul>
+<article class="singular-container">
+<h3 class="title-sub">{e(kicker)}:</h3>
+<h1 class="title-page detail">{e(headline)}</h1>
+<div class="author-wrap"><div class="author-avatar"><a href="/tac-gia/x.htm"><img alt="" src="/a.jpg"></a></div>
+<div class="author-meta"><div class="author-name"><a href="/tac-gia/x.htm"><b>Ái Vy</b></a></div>
+<time class="author-time" datetime="{rec['date']} 11:53"> Thứ năm, 01/10/2020 - 11:53 </time></div></div>
+<div data-module="article-audio-new"><div id="article-audio"><div class="op-player op-player__audio">
+<div class="op-controls"><span class="op-controls-time">00:00 / 00:00</span></div></div>
+<div><button aria-label="Đọc" type="button"></button><div><span>00:00</span><span>/</span><span>02:24</span></div>
+<div><button aria-label="Giọng đọc" type="button"><div>Nam miền Bắc</div></button>
+<ul><li>Giọng Nam miền Bắc</li><li>Giọng Nữ miền Bắc</li><li>Giọng Nữ miền Nam</li></ul></div></div></div></div>
+<h2 class="singular-sapo">{e(sapo)}</h2>
+<div class="singular-content">
+<figure class="video loaded"><div class="dt-aspect-video"><div class="lazyload-wrapper">{player}</div></div>
+<figcaption><p>{e(video_caption)}</p></figcaption></figure>
+{ps(before[:2])}
+<div class="dta-unit"></div>
+{ps(before[2:])}
+<figure class="image align-center"><img src="https://cdnphoto.dantri.com.vn/x.jpg" alt="">
+<figcaption><p>{e(caption)}</p></figcaption></figure>
+{ps(after)}
+</div>
+<div class="singular-source">Theo Dân trí</div>
+</article>
+<aside class="article-related"><div class="title-head">Tin liên quan</div>
+<article class="article-item"><h3 class="article-title"><a href="/giao-duc/a.htm">Bài liên quan</a></h3>
+<div class="article-excerpt">Tóm tắt bài liên quan</div></article></aside>
+<ul class="tags-wrap mt-30"><li>Từ khoá:</li><li><a href="/chu-de/lao-cai.htm">Lào Cai</a></li></ul>
+<div class="comment-wrap mt-30"><div class="comment-title">Bình luận (0)</div><textarea class="textarea"></textarea></div>
+</div></div>
+</body></html>
+"""
+    write("dantri-2025", page)
+    expected("dantri-2025", rec, title=rec["title"], body_lines=[sapo] + before + after, published=rec["date"],
+             outlet="dantri.com.vn", author="Ái Vy", description=sapo, category="Giáo dục",
+             absent=["Trình phát Video", "Phát Video", "Bật âm thanh", "Giọng Nam", "Tin liên quan",
+                     "Bình luận", "Từ khoá", video_caption, caption])
+
+
 def listing(rec: dict, more: list[dict]) -> None:
     """A section page: og:type website, a list of teasers (headline link + lead)."""
     items = []
@@ -226,6 +299,7 @@ def main() -> None:
     visible_date(recs[RECORDS["visible-date"]])
     rule_miss(recs[RECORDS["rule-miss"]])
     listing(recs[RECORDS["listing"]], [recs[i] for i in LISTING_MORE])
+    dantri_2025(recs[RECORDS["dantri-2025"]])
 
 
 if __name__ == "__main__":
