@@ -16,6 +16,7 @@ import pytest
 
 from indexer.build.builder import _job, _Prepared
 from indexer.ingest.documents import Article
+from indexer.ingest import headline as headline_module
 from indexer.ingest.headline import (
     MAX_DISPLAY_WORDS,
     display_title,
@@ -38,7 +39,9 @@ def labelled(prefix: str) -> dict:
 
 
 @pytest.mark.parametrize("prefix", ["Buộc Nguyễn Thanh Tấn", "Quảng Ninh: 2 tàu va chạm", "Chè sen trứng gà",
-                                    "Arsenal sẽ lật ngược", "Triệt phá đường dây", "Nặng lòng với đá quý"])
+                                    "Arsenal sẽ lật ngược", "Triệt phá đường dây", "Nặng lòng với đá quý",
+                                    # the lead (or caption) repeats a pair of the headline's words
+                                    "Hoàng Thanh Trang sẽ thi đấu", "Hơn 100 nhà khoa học dự"])
 def test_run_together_title_is_split_where_the_evidence_is(prefix):
     row = labelled(prefix)
     split = split_title(row["title"])
@@ -158,3 +161,19 @@ def test_photo_caption_is_not_shown_as_a_lead():
     caption = "Nga bắt đầu rút bớt quân khỏi Crimea hôm 23/4 (Ảnh: TASS)."  # title of unc:news_world_209
     assert lead_to_show(caption, "Phương Tây còn hoài nghi Nga từng video rút quân gần biên giới Ukraine",
                         "x") is None
+
+
+@pytest.mark.parametrize("record, words", [
+    ("unc:news_tech_002", "ngỡ ngàng với khả năng hoán đổi khuôn mặt của công nghệ deepfake"),
+    ("unc:news_tech_015", "trước thềm bầu cử mỹ gần chạm mức"),
+])
+def test_slug_words_the_text_lacks_take_the_corpus_spelling_of_the_pair(record, words, monkeypatch):
+    """The body never writes "ngỡ ngàng" or "trước thềm"; the corpus' pair table
+    (bigrams.txt.gz) spells them, where each syllable's commonest form would not."""
+    rec = UNC[record]
+    slug = url_slug(rec["url"])
+    restored = " ".join(restore_slug(slug, clean_text(rec["body"])).headline.lower().replace(",", "").split())
+    assert words in restored
+    monkeypatch.setattr(headline_module, "pair_prior", lambda: {})
+    without = " ".join(restore_slug(slug, clean_text(rec["body"])).headline.lower().replace(",", "").split())
+    assert words not in without

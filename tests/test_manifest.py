@@ -309,7 +309,7 @@ def test_cli_with_progress_bar(tmp_path):
     assert "indexed 0, updated 0, unchanged 5, skipped 0, failed 0" in r.output
 
 
-@pytest.mark.parametrize("name", ["data/midsentence.txt", "data/spellings.txt", "data/bigrams.txt", "data/sites.json"])
+@pytest.mark.parametrize("name", ["data/midsentence.txt", "data/spellings.txt", "data/bigrams.txt.gz", "data/sites.json"])
 def test_fingerprint_covers_the_data_files_headlines_and_extraction_read(tmp_path, name):
     """A new midsentence/spellings/bigrams list changes shown titles: files must be read again."""
     package = Path(manifest.__file__).resolve().parents[1]

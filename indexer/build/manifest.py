@@ -18,7 +18,7 @@ Safety: the manifest is only ever an optimisation.
   before it was read could change again without its mtime moving), and when the code
   that turns files into articles is the same (``fingerprint``: the analysis version, the
   source of the readers, normalisation and the builder, and the data files they read:
-  headline recovery's ``midsentence.txt``/``spellings.txt``/``bigrams.txt``, site rules,
+  headline recovery's ``midsentence.txt``/``spellings.txt``/``bigrams.txt.gz``, site rules,
   outlet and category names).
 * It is written (tmp file + ``os.replace``) after the commit that holds its articles; a
   crash in between leaves the previous manifest, whose entries are checked as above,
@@ -67,7 +67,7 @@ _SOURCES = ("indexer.text.analysis", "indexer.build.builder", "indexer.ingest.do
 # Data files those modules read while turning a record into an article (headline recovery,
 # site rules, outlet and category names), relative to the indexer package: a new
 # midsentence.txt or spellings.txt changes shown titles, so it must re-read every file.
-_DATA_FILES = ("data/midsentence.txt", "data/spellings.txt", "data/bigrams.txt", "data/sites.json",
+_DATA_FILES = ("data/midsentence.txt", "data/spellings.txt", "data/bigrams.txt.gz", "data/sites.json",
                "data/outlets.toml", "data/categories.toml")
 _DATA_ROOT = Path(__file__).resolve().parents[1]
 

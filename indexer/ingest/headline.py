@@ -18,6 +18,8 @@ same words in the same context, keeping the text's punctuation between them.
 
 from __future__ import annotations
 
+import gzip
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,7 +82,7 @@ class TitleSplit:
 
     headline: str
     lead: str
-    how: str  # "marker", "question", "capital"
+    how: str  # "marker", "question", "capital", "repeat"
 
 
 def _word_count(text: str) -> int:
@@ -113,6 +115,8 @@ _QUOTES = "\"“”'‘’(«"
 # Lines that are not headline + lead: Q&A columns, lists of links.
 _NOT_HEADLINE_START = re.compile(r"^(?:Hỏi\s*:|•|>>|&gt;)")
 _SENTENCE_END = ("?", "!", "…", "...")
+# A pair of the headline's words found again this soon after a capital starts the lead.
+_REPEAT_WINDOW = 6
 
 
 # Words a lead opens with (time, place, source): a "headline" starting with one of them
@@ -143,6 +147,12 @@ def _starts_sentence(words: list[str], i: int, shares: dict[str, float]) -> str 
         return "question"
     if prev[-1:] in ".,;:-–—>" or prev.lower().strip(_QUOTES) in _NO_END:
         return None
+    if word[:1] not in _QUOTES and _repeats_head(words, i):
+        # The capital must start the repeated pair, or be on a word seen lower-case inside
+        # sentences after a lower-case one (not "Bộ trưởng | Bình", "Nhật | Bản").
+        exact = (_bare(word), _bare(nxt)) in _content_pairs(words[:i])
+        if exact or (_bare(word) in shares and not any(c.isupper() for c in prev)):
+            return "repeat"
     bare = word.lstrip(_QUOTES).rstrip(".,:;!?…\"”'’)")
     share = shares.get(bare.lower())
     if share is None or share > MAX_CAPITAL_SHARE * 2 or len(bare) < 2:  # "châu | Á"
@@ -157,6 +167,27 @@ def _starts_sentence(words: list[str], i: int, shares: dict[str, float]) -> str 
         if i > back and _capitalised(words[i - back]) and not words[i - back - 1].endswith((":", "-", "–")):
             return None
     return "capital" if share <= 0.01 or next_small else None
+
+
+def _bare(word: str) -> str:
+    return word.strip(_QUOTES + ".,:;!?…\"”'’)-–—").lower()
+
+
+def _content_pairs(words: Sequence[str]) -> set[tuple[str, str]]:
+    """Adjacent word pairs of ``words`` (bare, lower-case) holding a word that is not a
+    grammatical one: what a lead repeats of its headline ("tìm kiếm nạn nhân")."""
+    bare = [_bare(w) for w in words]
+    return {(a, b) for a, b in zip(bare, bare[1:])
+            if a and b and not (a in _NO_END and b in _NO_END) and not (a.isdigit() and b.isdigit())}
+
+
+def _repeats_head(words: list[str], i: int, window: int = _REPEAT_WINDOW) -> bool:
+    """Whether the words from ``i`` repeat a pair of the headline ``words[:i]`` within
+    ``window`` words: a lead (or photo caption) restates its headline's subject ("...
+    vụ lở đất tại Philippines | Công tác tìm kiếm nạn nhân ..."), a name inside one line
+    of headline does not come back so soon."""
+    head = _content_pairs(words[:i])
+    return bool(head & _content_pairs(words[i:i + window]))
 
 
 def _is_lead_clause(head: str) -> bool:
@@ -175,7 +206,7 @@ def _by_sentence_start(title: str, min_lead: int = _MIN_LEAD_WORDS) -> TitleSpli
         head, lead = title[: spans[i].start()].strip(), title[spans[i].start():].strip()
         if _is_lead_clause(head):
             return None
-        if how == "capital" and (_word_count(head) > _MAX_CAPITAL_HEAD_WORDS or head.count(",") > 1):
+        if how in ("capital", "repeat") and (_word_count(head) > _MAX_CAPITAL_HEAD_WORDS or head.count(",") > 1):
             continue  # a capital deep inside a long clause is more likely a name
         if head.count(",") <= 2 and _word_count(lead) >= min_lead and not _CAPTION.search(head):
             return TitleSplit(head, lead, how)
@@ -249,8 +280,8 @@ class SlugRestoration:
 
     headline: str
     syllables: int
-    missing: int  # slug words found nowhere in the text: spelled by the corpus prior, or as the slug has them
-    guessed: int  # words the text holds only out of context: the prior chose among its spellings
+    missing: int  # slug words found nowhere in the text: spelled by the corpus' priors, or as the slug has them
+    guessed: int  # words the text holds, but not beside a chosen neighbour: counts and the corpus decided
 
 
 # Separators of the text kept between two restored words that are neighbours there.
@@ -268,6 +299,7 @@ class _Text:
             self.folded = [whole[s:e] for s, e in self.spans]
         else:
             self.folded = [fold(text[s:e]).lower() for s, e in self.spans]
+        self._lowered: list[str] | None = None
         self.where: dict[str, list[int]] = {}
         for i, w in enumerate(self.folded):
             self.where.setdefault(w, []).append(i)
@@ -288,20 +320,28 @@ class _Text:
                 out.append((first, last))
         return out
 
+    def lowered(self) -> list[str]:
+        """The tokens lower-cased (computed once)."""
+        if self._lowered is None:
+            self._lowered = [self.text[s:e].lower() for s, e in self.spans]
+        return self._lowered
+
+    def lower_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for w in self.lowered():
+            counts[w] = counts.get(w, 0) + 1
+        return counts
+
+    def lower_pairs(self) -> set[tuple[str, str]]:
+        """Adjacent lower-cased tokens with nothing but a space or joining mark between."""
+        low = self.lowered()
+        return {(low[k], low[k + 1]) for k in range(len(low) - 1)
+                if _KEEP_SEP.match(self.text[self.spans[k][1]:self.spans[k + 1][0]]) or
+                self.text[self.spans[k][1]:self.spans[k + 1][0]] == " "}
+
     def sentence_initial(self, i: int) -> bool:
         before = self.text[: self.spans[i][0]].rstrip(" \"“'‘(")
         return not before or before[-1] in ".!?:\n…"
-
-
-def _context(t: _Text, slug: Sequence[str], i: int, first: int, last: int) -> int:
-    """How many slug neighbours of word ``i`` are also the text's neighbours of tokens first..last."""
-    n, j, p = 0, i - 1, first - 1
-    while j >= 0 and p >= 0 and t.folded[p] == slug[j]:
-        n, j, p = n + 1, j - 1, p - 1
-    j, p = i + 1, last + 1
-    while j < len(slug) and p < len(t.folded) and t.folded[p] == slug[j]:
-        n, j, p = n + 1, j + 1, p + 1
-    return n
 
 
 def _spelling(t: _Text, first: int, last: int, lower: frozenset[str]) -> str:
@@ -312,53 +352,148 @@ def _spelling(t: _Text, first: int, last: int, lower: frozenset[str]) -> str:
     return form
 
 
+@lru_cache(maxsize=1)
+def pair_prior() -> dict[str, dict[str, float]]:
+    """Folded syllable pair -> {"form_a form_b": share of the pair} for the pairs whose
+    spelling the syllables' commonest forms would not give (``indexer/data/bigrams.txt.gz``,
+    made by ``corpus/make_bigrams.py`` from the corpus' bodies and VNTC headlines)."""
+    raw = resources.files("indexer").joinpath("data/bigrams.txt.gz").read_bytes()
+    pairs: dict[str, dict[str, float]] = {}
+    for line in gzip.decompress(raw).decode("utf-8").splitlines():
+        key, _, rest = line.partition("\t")
+        if not rest or key.startswith("#"):
+            continue
+        counts = [(f.replace("_", " "), int(n)) for f, _, n in (item.rpartition(":") for item in rest.split())]
+        total = sum(n for _f, n in counts)
+        pairs[key] = {f: n / total for f, n in counts}
+    return pairs
+
+
+# Weights of the evidence a slug word's spelling is decided on (tuned on the UNC 2020
+# records of the bench's tuning part): the text holding the two neighbours side by side,
+# the text holding the spelling at all, and the corpus' pair shares against its syllable shares.
+_TEXT_PAIR_WEIGHT = 6.0
+_TEXT_FORM_WEIGHT = 1.0
+_PAIR_SMOOTHING = 0.2
+_UNSEEN_SHARE = 0.01
+
+
+def _unigram_share(form: str, prior: dict[str, list[tuple[str, float]]]) -> float:
+    return _prior_share(form, prior) if form.isalpha() else 1.0
+
+
+def _association(a: str, b: str, fa: str, fb: str, pairs: dict[str, dict[str, float]],
+                 prior: dict[str, list[tuple[str, float]]]) -> float:
+    """log of how much likelier the corpus writes ``a b`` than its syllable shares say
+    (0 for a pair the table does not hold: its spelling is the syllables' commonest)."""
+    shares = pairs.get(f"{_number(fa)} {_number(fb)}")
+    if shares is None:
+        return 0.0
+    ua, ub = _unigram_share(a, prior), _unigram_share(b, prior)
+    share = shares.get(f"{_number(a)} {_number(b)}", 0.0)
+    return math.log((share + _PAIR_SMOOTHING * ua * ub) / ((1 + _PAIR_SMOOTHING) * ua * ub))
+
+
+def _number(word: str) -> str:
+    """Numbers are one word to the pair table ("97 tỷ" counts as "0 tỷ")."""
+    return "0" if any(c.isdigit() for c in word) else word
+
+
+def _candidates(t: _Text, slug: Sequence[str], i: int, prior: dict[str, list[tuple[str, float]]],
+                pairs: dict[str, dict[str, float]]) -> dict[str, tuple[int, int] | None]:
+    """Lower-case spellings of slug word ``i`` -> a place in the text spelling it (or None):
+    every spelling the text uses, the corpus' commonest ones, and the spellings the
+    corpus gives it beside its slug neighbours ("ngo ngang": *ngỡ*, rare alone)."""
+    word = slug[i]
+    out: dict[str, tuple[int, int] | None] = {}
+    for first, last in [(p, p) for p in t.where.get(word, ())] or t.glued(word):
+        out.setdefault(t.text[t.spans[first][0]:t.spans[last][1]].lower(), (first, last))
+    for form, _share in prior.get(word, ()):
+        out.setdefault(form, None)
+    if word.isalpha():
+        if i > 0:
+            for pair in pairs.get(f"{_number(slug[i - 1])} {word}", ()):
+                out.setdefault(pair.rpartition(" ")[2], None)
+        if i + 1 < len(slug):
+            for pair in pairs.get(f"{word} {_number(slug[i + 1])}", ()):
+                out.setdefault(pair.partition(" ")[0], None)
+    return out or {word: None}
+
+
+def _decode(t: _Text, slug: Sequence[str], cands: list[dict[str, tuple[int, int] | None]]) -> list[str]:
+    """The slug's most likely spelling, word by word (Viterbi over each word's candidates)."""
+    prior, pairs = spelling_prior(), pair_prior()
+    counts = t.lower_counts()
+    text_pairs = t.lower_pairs()
+
+    def own(form: str) -> float:
+        return math.log(_unigram_share(form, prior)) + _TEXT_FORM_WEIGHT * math.log1p(counts.get(form, 0))
+
+    best = [{f: (own(f), [f]) for f in cands[0]}]
+    for i in range(1, len(slug)):
+        layer: dict[str, tuple[float, list[str]]] = {}
+        for b in cands[i]:
+            score_b = own(b)
+            options = []
+            for a, (score_a, path) in best[-1].items():
+                link = _association(a, b, slug[i - 1], slug[i], pairs, prior)
+                if (a, b) in text_pairs:
+                    link += _TEXT_PAIR_WEIGHT
+                options.append((score_a + link, path))
+            score, path = max(options, key=lambda o: o[0])
+            layer[b] = (score + score_b, path + [b])
+        best.append(layer)
+    return max(best[-1].values(), key=lambda v: v[0])[1]
+
+
+def _place_for(t: _Text, form: str, i: int, chosen: Sequence[str], place: tuple[int, int] | None
+               ) -> tuple[int, int] | None:
+    """Where the text spells ``form`` beside the chosen neighbours (for its capitals and
+    punctuation), else any place it spells it, else None."""
+    if place is None:
+        return None
+    lowered = t.lowered()
+    places = [(p, p) for p, w in enumerate(lowered) if w == form] or [place]
+    def fit(pl: tuple[int, int]) -> int:
+        first, last = pl
+        left = i > 0 and first > 0 and lowered[first - 1] == chosen[i - 1]
+        right = i + 1 < len(chosen) and last + 1 < len(lowered) and lowered[last + 1] == chosen[i + 1]
+        return int(left) + int(right)
+    return max(places, key=fit)
+
+
 def restore_slug(slug: Sequence[str], text: str) -> SlugRestoration:
     """Spell the folded ``slug`` words as the article's ``text`` spells them.
 
-    For each slug word, every place the text holds it is scored by how many of the
-    slug's neighbouring words are the text's neighbours there; the best-scored place
-    gives the spelling ("he thong" takes *hệ thống* from "hệ thống", not *hè* from
-    elsewhere), and its capital unless that capital is only the sentence's. Two slug
-    neighbours that are neighbours in the text keep the text's separator ("GD&ĐT:",
-    "2021-2022"). Where no place has a slug neighbour beside it, the text's counts are
-    weighed by the corpus' spelling prior (``spellings.txt``); a word the text does not
-    hold at all takes the prior's commonest spelling (or stays as the slug has it).
+    Each slug word's candidates are the spellings the text uses for it and the corpus'
+    commonest ones; the slug's spelling is decoded as a whole (Viterbi), weighing for each
+    word the text's use of the spelling and the corpus' share of it, and for each pair of
+    neighbours whether the text writes them side by side ("he thong" takes *hệ thống* from
+    "hệ thống", not *hè* from elsewhere) and how much more often the corpus writes that pair
+    than its syllables alone would say (``bigrams.txt.gz``: "xoa so" is *xóa sổ*). A chosen
+    spelling the text uses takes the text's capitals (unless only the sentence's) from a
+    place beside the chosen neighbours, and two neighbours that are neighbours in the text
+    keep the text's separator ("GD&ĐT:", "2021-2022").
     """
     t = _Text(text)
     lower = midsentence_lower()
     prior = spelling_prior()
+    pairs = pair_prior()
+    cands = [_candidates(t, slug, i, prior, pairs) for i in range(len(slug))]
+    chosen = _decode(t, slug, cands) if slug else []
+    held = [any(p is not None for p in c.values()) for c in cands]
+    text_pairs = t.lower_pairs()
+    beside = [(i > 0 and (chosen[i - 1], f) in text_pairs) or (i + 1 < len(chosen) and (f, chosen[i + 1]) in text_pairs)
+              for i, f in enumerate(chosen)]
+    missing = held.count(False)
+    guessed = sum(1 for h, b in zip(held, beside) if h and not b)
     pieces: list[tuple[str, int | None, int | None]] = []  # (form, first token, last token)
-    missing = guessed = 0
-    for i, word in enumerate(slug):
-        places = [(p, p) for p in t.where.get(word, ())] or t.glued(word)
-        if not places:
-            known = prior.get(word)
-            pieces.append((known[0][0] if known else word, None, None))
-            missing += 1
-            continue
-        scored: dict[str, list[float]] = {}
-        best_place: dict[str, tuple[int, int]] = {}
-        for first, last in places:
-            form = _spelling(t, first, last, lower)
-            key = form.lower()
-            ctx = _context(t, slug, i, first, last)
-            score = scored.setdefault(key, [0.0, 0.0])
-            if ctx > score[0] or key not in best_place:
-                best_place[key] = (first, last)
-            score[0] = max(score[0], ctx)
-            score[1] += 1
-        if max(v[0] for v in scored.values()) > 0:
-            key = max(scored, key=lambda k: (scored[k][0], scored[k][1]))
-        else:  # no slug neighbour beside it anywhere: the text's counts weighed by the prior
-            for form, _share in prior.get(word, ()):
-                scored.setdefault(form, [0.0, 0.0])
-            key = max(scored, key=lambda k: (scored[k][1] + 1) * _prior_share(k, prior))
-            guessed += 1
-            if key not in best_place:  # a spelling the text does not use: no place to copy
-                pieces.append((key, None, None))
-                continue
-        first, last = best_place[key]
-        pieces.append((_spelling(t, first, last, lower), first, last))
+    for i, form in enumerate(chosen):
+        place = _place_for(t, form, i, chosen, cands[i][form])
+        if place is None:
+            pieces.append((form, None, None))
+        else:
+            pieces.append((_spelling(t, place[0], place[1], lower), place[0], place[1]))
     out: list[str] = []
     for k, (form, start_tok, _end_tok) in enumerate(pieces):
         if k:
