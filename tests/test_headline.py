@@ -177,3 +177,23 @@ def test_slug_words_the_text_lacks_take_the_corpus_spelling_of_the_pair(record, 
     monkeypatch.setattr(headline_module, "pair_prior", lambda: {})
     without = " ".join(restore_slug(slug, clean_text(rec["body"])).headline.lower().replace(",", "").split())
     assert words not in without
+
+
+CAPTION_LINES = {r["id"]: r for r in map(json.loads, (DATA / "headlines" / "caption-before-marker.jsonl")
+                                          .read_text("utf-8").splitlines())}
+
+
+def test_a_photo_caption_before_the_outlet_marker_is_cut_off_a_long_headline():
+    row = CAPTION_LINES["vntc:train:XH_NLD_(5178)"]
+    split = split_title(row["title"])
+    assert split is not None and split.headline == "Lãnh đạo TPHCM chúc Tết ngoại giao đoàn"
+    assert split.lead.startswith("Chủ tịch UBND TP Lê Thanh Hải")
+
+
+def test_a_headline_longer_than_a_result_line_is_not_made_by_a_split():
+    """The caption starts after a capitalised word here, so it is not found: rather than
+    show a 30-word 'headline', the line is left unsplit (and shown shortened)."""
+    row = CAPTION_LINES["vntc:train:XH_NLD_(4673)"]
+    assert split_title(row["title"]) is None
+    art = record_to_article({"title": row["title"], "body": "", "outlet": row["outlet"]}, "s", "w")
+    assert len(art.title.split()) <= MAX_DISPLAY_WORDS

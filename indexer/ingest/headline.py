@@ -227,10 +227,34 @@ def split_title(title: str) -> TitleSplit | None:
     if split is not None:
         # "Headline Caption of the photo (NLĐ)- lead": the caption is not the headline.
         inner = _by_sentence_start(split.headline, min_lead=3)
-        return TitleSplit(inner.headline, inner.lead + " " + split.lead, "marker") if inner else split
-    if _word_count(title) < _MIN_CAPITAL_SPLIT_WORDS:
-        return None
-    return _by_sentence_start(title)
+        if inner is None and _word_count(split.headline) > _MAX_CAPITAL_HEAD_WORDS:
+            inner = _by_caption_start(split.headline)
+        if inner is not None:
+            split = TitleSplit(inner.headline, inner.lead.rstrip(" -–—") + " " + split.lead, "marker")
+    elif _word_count(title) >= _MIN_CAPITAL_SPLIT_WORDS:
+        split = _by_sentence_start(title)
+    # A "headline" longer than a result line shows is a headline with its caption: unsure.
+    return split if split is not None and _word_count(split.headline) <= MAX_DISPLAY_WORDS else None
+
+
+# Words a photo caption opens with: who is in the picture ("Chủ tịch UBND TP Lê Thanh Hải
+# (bìa trái) chúc Tết ...", "Công nhân đang sửa chữa ...", "GS Nguyễn Trọng Nhân (giữa) ...").
+_CAPTION_OPENERS = frozenset(["chủ", "phó", "thủ", "bộ", "tổng", "giám", "giáo", "gs", "pgs", "ts", "bác",
+                              "đại", "công", "các", "nhiều", "người", "ông", "bà", "anh", "chị", "em", "cô",
+                              "học", "sinh", "hội", "lãnh", "đồng", "thượng", "trung", "tiến", "thạc",
+                              "một", "hai", "ba", "những", "quang", "toàn", "khu", "lực", "cảnh", "bệnh"])
+
+
+def _by_caption_start(head: str) -> TitleSplit | None:
+    """A photo caption left between a long headline and its outlet marker: it starts at a
+    capitalised caption opener after a lower-case word, at least four words in."""
+    words = head.split()
+    for i in range(4, len(words) - 2):
+        word, prev = words[i], words[i - 1]
+        if (_capitalised(word) or word.isupper()) and _bare(word) in _CAPTION_OPENERS \
+                and prev[:1].islower() and prev.lower() not in _NO_END and prev[-1:] not in ",:;-–—(":
+            return TitleSplit(" ".join(words[:i]), " ".join(words[i:]), "caption")
+    return None
 
 
 def looks_like_lead(title: str) -> bool:
