@@ -478,11 +478,11 @@ def _place_for(t: _Text, form: str, i: int, chosen: Sequence[str], place: tuple[
         return None
     lowered = t.lowered()
     places = [(p, p) for p, w in enumerate(lowered) if w == form] or [place]
-    def fit(pl: tuple[int, int]) -> int:
+    def fit(pl: tuple[int, int]) -> tuple[int, bool]:
         first, last = pl
         left = i > 0 and first > 0 and lowered[first - 1] == chosen[i - 1]
         right = i + 1 < len(chosen) and last + 1 < len(lowered) and lowered[last + 1] == chosen[i + 1]
-        return int(left) + int(right)
+        return int(left) + int(right), not t.sentence_initial(first)  # a sentence's capital tells least
     return max(places, key=fit)
 
 
