@@ -87,3 +87,60 @@ def test_clean_text_decodes_entities_and_keeps_paragraphs():
 
 def test_normalize_replaces_lone_surrogates_and_controls():
     assert normalize("a\ud800b\x00c\x07d") == "a\ufffdb c d"
+
+
+# -- Lucene's folding tests (tests/data/folding/, source and licence in tests/data/README.md) --
+
+FOLDING = __import__("pathlib").Path(__file__).parent / "data" / "folding"
+# Where vnsearch folds otherwise than Lucene's ASCIIFoldingFilter, on purpose:
+# NFKC (applied to every text first) leaves a modifier letter that is part of the word
+# ("ŉ" → "ʼn", "ẚ" → "aʾ"); "ẛ" is a long s with a dot, which Lucene reads as an f.
+LUCENE_EXCEPTIONS = {"ŉ": "ʼn", "ẚ": "aʾ", "ẛ": "s"}
+
+
+def _tokens(text: str) -> list[str]:
+    from indexer.text.analysis import syllables
+
+    return [s.fold for s in syllables(normalize(text))]
+
+
+def _lucene_rows() -> list[tuple[str, str, str]]:
+    rows = []
+    for line in (FOLDING / "lucene_ascii_folding.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            test, _cp, typed, folded = line.split("\t")
+            rows.append((test, typed, folded))
+    return rows
+
+
+def test_lucene_ascii_folding_table():
+    rows = _lucene_rows()
+    assert len(rows) > 700 and {t for t, _a, _b in rows} == {"latin1", "all"}
+    wrong = []
+    for test, typed, folded in rows:
+        want = [LUCENE_EXCEPTIONS[typed]] if typed in LUCENE_EXCEPTIONS else _tokens(folded)
+        if _tokens(typed) != want:
+            wrong.append((test, typed, _tokens(typed), want))
+    assert not wrong, wrong[:20]
+
+
+# Lucene's ICU folding test (TestICUFoldingFilter.testDefaults), its Latin cases.
+@pytest.mark.parametrize("typed,folded", [
+    ("This is a test", "this is a test"),
+    ("Ruß", "russ"),
+    ("résumé", "resume"),
+    ("re\u0301sume\u0301", "resume"),
+    ("đis is cræzy", "dis is craezy"),
+    ("ELİF", "elif"),
+    ("eli\u0307f", "elif"),
+])
+def test_lucene_icu_folding_cases(typed, folded):
+    assert _tokens(typed) == folded.split()
+
+
+def test_letters_folding_to_two_are_highlighted():
+    from indexer.search.highlight import find_matches
+
+    text = normalize("Bảo tàng Ærøskøbing, phố Straße")
+    found = {f for _s, _e, f, _w in find_matches(text, {"aeroskobing", "strasse", "bao"})}
+    assert found == {"aeroskobing", "strasse", "bao"}

@@ -17,7 +17,7 @@ from functools import lru_cache
 from html import escape
 
 from indexer.text.analysis import syllables
-from indexer.text.normalize import IY_SYLLABLE, fold, folded_letters, has_combining_marks, spell_iy
+from indexer.text.normalize import IY_SYLLABLE, fold, folded_letters, has_combining_marks, has_wide_folds, spell_iy
 
 __all__ = ["snippet", "highlight_all", "find_matches", "Marks", "marked_matches", "merged_spans"]
 
@@ -32,12 +32,13 @@ def find_matches(text: str, folds: set[str], exacts: set[str] | None = None,
     (cheap) but not folded (dear): one regular expression built from the query finds
     the syllables, each letter of a folded syllable being the class of the letters
     that fold to it ("a" matches "ả" and "ầ"). Where lower-casing or folding would
-    change the text's length (decomposed text, "İ"), syllables are compared one by one.
+    change the text's length (decomposed text, "İ", "æ" → "ae"), syllables are compared one
+    by one.
     """
     if not text or not (folds or prefixes):
         return []
     low = text.lower()
-    if len(low) != len(text) or has_combining_marks(text):
+    if len(low) != len(text) or has_combining_marks(text) or has_wide_folds(low):
         return _find_matches_slow(text, folds, exacts, prefixes)
     out = []
     for m in _matcher(frozenset(folds), tuple(prefixes)).finditer(low):

@@ -43,7 +43,8 @@ __all__ = [
 # keyed by (version, text hash), so a bump makes a rebuild re-run pyvi.
 # 3: one tone placement per syllable (not only oa/oe/uy), NFKC compatibility folding,
 #    marks reordered before composing, more invisible marks removed, i/y spellings.
-ANALYSIS_VERSION = 3
+# 4: Latin letters without a decomposition folded too ("ø" → "o", "ł" → "l", "æ" → "ae").
+ANALYSIS_VERSION = 4
 
 # A syllable: a run of letters/digits (underscore excluded, it is pyvi's joiner).
 _PIECE = re.compile(r"[^\W_]+|[^\w\s]|_")

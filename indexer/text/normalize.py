@@ -92,10 +92,15 @@ _QUALITY_MARKS = "\u0302\u0306\u031b"
 _MARK_ORDER = re.compile(f"({_TONE}+)([{_QUALITY_MARKS}]+)")
 
 
+# A dot above on a soft-dotted i or j is the dot it already has ("i" + U+0307, as a
+# lower-cased "İ" gives): dropped, or it would split the word (it composes with nothing).
+_SOFT_DOT = re.compile("(?<=[ij])\u0307")
+
+
 def _compose(text: str) -> str:
     """NFC, with the marks of each letter in Vietnamese order first."""
     nfd = unicodedata.normalize("NFD", text)
-    nfd = _MARK_ORDER.sub(r"\2\1", nfd)
+    nfd = _SOFT_DOT.sub("", _MARK_ORDER.sub(r"\2\1", nfd))
     return unicodedata.normalize("NFC", nfd)
 
 
@@ -289,31 +294,74 @@ def clean_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+# Latin letters without a canonical decomposition that still stand for a plain letter
+# to a reader typing without marks (the base letters of Lucene's ASCIIFoldingFilter for
+# them; tests/test_spelling_variants.py runs its test table): ligatures become two letters.
+_LETTER_NAME = re.compile(r"LATIN (?:CAPITAL|SMALL) LETTER ([A-Z])(?: WITH (?!SMALL LETTER).*)?")
+_NAMED_LETTERS = {
+    "ae": "ae", "oe": "oe", "sharp s": "ss", "thorn": "th", "dotless i": "i", "dotless j": "j",
+    "eng": "n", "kra": "q", "long s": "s", "hv": "hv", "dz": "dz", "db digraph": "db",
+    "qp digraph": "qp", "lj": "lj", "nj": "nj", "middle-welsh ll": "ll", "middle-welsh v": "v",
+    "y with loop": "y", "african d": "d", "schwa": "a", "open e": "e", "reversed e": "e",
+    "turned e": "e", "iota": "i", "turned m": "m", "open o": "o", "ou": "ou", "turned v": "v",
+    "wynn": "w", "yogh": "z", "u bar": "u", "barred o": "o",
+}
+_LIGATURE_NAME = re.compile(r"LATIN (?:(?:CAPITAL|SMALL) )?(?:LETTER|LIGATURE) (.+?)(?: WITH .*)?")
+# Latin-1, Latin Extended-A and -B (Ơ, Ư), Latin Extended Additional (every Vietnamese letter).
+_LATIN_LETTERS = list(range(0x00C0, 0x0250)) + list(range(0x1E00, 0x1F00))
+
+
+def _base_of(ch: str) -> str | None:
+    """The plain letters ``ch`` folds to: its canonical base, or the letter its Unicode
+    name says it is ("ø": O WITH STROKE, "ł", "ħ"; "æ", "ß" and "þ" are two)."""
+    base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+    if base != ch and base.isascii():
+        return base.lower()
+    name = unicodedata.name(ch, "")
+    m = _LETTER_NAME.fullmatch(name)
+    if m:
+        return m.group(1).lower()
+    m = _LIGATURE_NAME.fullmatch(name)
+    if m and m.group(1).lower() in _NAMED_LETTERS:
+        return _NAMED_LETTERS[m.group(1).lower()]
+    return None
+
+
 def _build_fold_table() -> dict[int, str]:
     table: dict[int, str] = {}
-    for cp in list(range(0x00C0, 0x0250)) + list(range(0x1E00, 0x1F00)):
+    for cp in _LATIN_LETTERS:
         ch = chr(cp)
-        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-        if base != ch and base.isascii():
-            table[cp] = base.lower()
+        for c in {ch, ch.lower()}:  # fold lower-cases first: "Ɓ" is looked up as "ɓ"
+            base = _base_of(c)
+            if len(c) == 1 and base is not None:
+                table[ord(c)] = base
     table[0x0110] = "d"
     table[0x0111] = "d"
     return table
 
 
 _FOLD_TABLE = _build_fold_table()
+# Letters that fold to more than one ("æ" → "ae"): folding them changes the text's length.
+_WIDE_FOLDS = re.compile("[" + "".join(c for cp in _LATIN_LETTERS for c in {chr(cp), chr(cp).lower()}
+                                       if len(c) == 1 and len(c.lower().translate(_FOLD_TABLE)) > 1) + "]")
 
 
 def fold(text: str) -> str:
     """Lower-case and strip diacritics ("Đường" → "duong"); expects normalised text.
 
     Length-preserving on NFC Vietnamese, so offsets computed on the normalised text
-    remain valid for the folded text.
+    remain valid for the folded text (:func:`has_wide_folds` tells the exceptions:
+    "æ", "ß" fold to two letters).
     """
     out = text.lower().translate(_FOLD_TABLE)
     if not out.isascii():
         out = _COMBINING.sub("", out)
     return out
+
+
+def has_wide_folds(text: str) -> bool:
+    """True when ``text`` holds a letter that folds to two ("æ", "œ", "ß", "þ")."""
+    return not text.isascii() and _WIDE_FOLDS.search(text) is not None
 
 
 def has_combining_marks(text: str) -> bool:
@@ -322,8 +370,8 @@ def has_combining_marks(text: str) -> bool:
 
 
 def folded_letters() -> set[str]:
-    """The characters :func:`fold` maps to an ASCII letter (besides ASCII ones)."""
-    return {chr(cp) for cp in _FOLD_TABLE}
+    """The characters :func:`fold` maps to one ASCII letter (besides ASCII ones)."""
+    return {chr(cp) for cp in _FOLD_TABLE if len(fold(chr(cp))) == 1}
 
 
 def has_diacritics(text: str) -> bool:
