@@ -48,7 +48,7 @@ def model(core_index):
 
 def test_model_is_stored_with_the_index_generation(core_index, model):
     assert (store.resolve(core_index.path("index")) / MODEL_NAME).is_file()
-    assert len(model.keys) > 200 and model.unigrams["việt"] > 0
+    assert len(model.counted) > 200 and model.unigrams["việt"] > 0
     assert model.forms("viet")[0] == "việt"
 
 
@@ -80,14 +80,103 @@ def test_typed_marks_are_evidence(model):
     assert restore("Bộ trưởng Quốc phòng", model) == "Bộ trưởng Quốc phòng"
 
 
+def _core_records(n: int) -> list[dict]:
+    with gzip.open(CORE / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for _, line in zip(range(n), fh)]
+
+
+def _live(records: list[dict], fetched: list | None = None):
+    """(key, version, fetch) as the sink gives them, for records standing for articles;
+    ``fetched`` collects the keys whose text was read."""
+    def fetch(r: dict) -> tuple[str, str]:
+        if fetched is not None:
+            fetched.append(r["id"])
+        return r["title"], r["body"]
+
+    return [(r["id"], str(hash((r["title"], r["body"]))), lambda r=r: fetch(r)) for r in records]
+
+
+def _recounted(records: list[dict]) -> RestoreModel:
+    fresh = RestoreModel()
+    for r in records:
+        fresh.count_article(r["title"], r["body"])
+    return fresh
+
+
 def test_incremental_update_counts_only_new_articles(tmp_path):
     from indexer.text.restore import update_model
 
-    arts = [("a", ("Bộ trưởng Quốc phòng", "")), ("b", ("Nhật Bản", ""))]
-    update_model(tmp_path, ((k, lambda v=v: v) for k, v in arts[:1]))
-    m = update_model(tmp_path, ((k, lambda v=v: v) for k, v in arts))
-    assert m.unigrams["trưởng"] == 1 and m.unigrams["nhật"] == 1 and len(m.keys) == 2
-    assert load_model(tmp_path).bigrams[("quốc", "phòng")] == 1
+    recs = _core_records(3)
+    update_model(tmp_path, _live(recs[:1]))
+    fetched: list[str] = []
+    m = update_model(tmp_path, _live(recs, fetched))
+    assert fetched == [recs[1]["id"], recs[2]["id"]]  # the first was counted already
+    assert m.unigrams == _recounted(recs).unigrams and len(m.counted) == 3
+    assert load_model(tmp_path).bigrams == _recounted(recs).bigrams
+
+
+def test_replaced_and_deleted_articles_give_their_counts_back(tmp_path):
+    from indexer.text.restore import update_model
+
+    a, b, c, d = _core_records(4)
+    update_model(tmp_path, _live([a, b, c]))
+    b2 = dict(b, title=d["title"], body=d["body"])  # b's key, another real text
+    fetched: list[str] = []
+    m = update_model(tmp_path, _live([a, b2], fetched),
+                     forgotten=[(b["id"], (b["title"], b["body"])), (c["id"], (c["title"], c["body"]))])
+    assert fetched == [b["id"]]  # only the new version is read: the rest was taken back
+    want = _recounted([a, b2])
+    assert m.unigrams == want.unigrams and m.bigrams == want.bigrams
+    assert load_model(tmp_path).unigrams == want.unigrams
+
+
+def test_a_model_out_of_step_is_recounted(tmp_path):
+    from indexer.text.restore import update_model
+
+    a, b, c = _core_records(3)
+    update_model(tmp_path, _live([a, b, c]))
+    # c deleted and b replaced by a run that died before saving the model: nothing forgotten
+    b2 = dict(b, body=c["body"])
+    fetched: list[str] = []
+    m = update_model(tmp_path, _live([a, b2], fetched))
+    assert sorted(fetched) == sorted([a["id"], b["id"]])
+    want = _recounted([a, b2])
+    assert m.unigrams == want.unigrams and m.bigrams == want.bigrams
+
+
+def test_index_runs_keep_the_model_in_step_with_the_articles(fresh_config, tmp_path):
+    """Through the builder: an update, a prune and an unchanged rerun leave the stored
+    model equal to one counted afresh from the live articles."""
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
+
+    recs = _core_records(5)
+    src = tmp_path / "src"
+    src.mkdir()
+
+    def write(name: str, records: list[dict]) -> None:
+        (src / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                                encoding="utf-8")
+
+    write("a.jsonl", recs[:2])
+    write("b.jsonl", recs[2:4])
+    index_articles(fresh_config, read_paths([src]))
+    live_dir = fresh_config.path("index")
+    first = load_model(store.resolve(live_dir))
+    assert first is not None and len(first.counted) == 4
+    updated = dict(recs[1], title=recs[4]["title"], body=recs[4]["body"])
+    write("a.jsonl", [recs[0], updated])
+    (src / "b.jsonl").unlink()
+    summary = index_articles(fresh_config, read_paths([src]), prune=True)
+    assert summary.updated == 1 and summary.pruned == 2
+    after = load_model(store.resolve(live_dir))
+    stored = [(a.title, a.body) for a in read_paths([src])]
+    want = RestoreModel()
+    for title, body in stored:
+        want.count_article(title, body)
+    assert after is not None and len(after.counted) == 2
+    assert after.unigrams == want.unigrams and after.bigrams == want.bigrams
+    assert after.unigrams != first.unigrams
 
 
 def test_a_broken_model_file_is_no_model(tmp_path):

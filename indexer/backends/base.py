@@ -81,13 +81,18 @@ class IndexSink(Protocol):
         """(key -> content hash, hash -> key, key -> source) of the live documents."""
         ...
 
-    def each_text(self, use: Callable[[Iterable[tuple[str, Callable[[], tuple[str, str]]]]], Any]) -> Any:
-        """Call ``use`` with (key, fetch) of every live document; ``fetch()`` gives its
-        stored (title, body) (for indexer.text.restore's model)."""
+    def each_text(self, use: Callable[[Iterable[tuple[str, str, Callable[[], tuple[str, str]]]]], Any]) -> Any:
+        """Call ``use`` with (key, content hash, fetch) of every live document; ``fetch()``
+        gives its stored (title, body) (for indexer.text.restore's model)."""
         ...
 
     def delete(self, key: str) -> None:
         """Remove the document with ``key`` (at the next commit)."""
+        ...
+
+    def deleted_texts(self) -> list[tuple[str, tuple[str, str]]]:
+        """(key, (title, lead)) of each document deleted through this sink, as it was
+        (the restoration model takes back their counts)."""
         ...
 
     def add(self, stored: dict[str, Any], streams: dict[str, Sequence[Any]]) -> None:

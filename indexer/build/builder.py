@@ -259,7 +259,8 @@ def _index_articles(
             # After the commits that hold the files' articles (before the swap, for a
             # rebuild): a crash before this costs the next run time, never correctness.
             planner.save_manifest(target)
-            sink.each_text(functools.partial(update_restore_model, target))  # indexer.text.restore
+            sink.each_text(functools.partial(update_restore_model, target,  # indexer.text.restore
+                                             forgotten=sink.deleted_texts()))
             if folder is not None:
                 store.activate(live, folder, keep=config.index.keep_generations)
                 folder = None

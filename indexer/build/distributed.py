@@ -26,6 +26,7 @@ until the coordinator commits segments it has in hand.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -57,6 +58,7 @@ from indexer.build.builder import (
 from indexer.build.tokencache import TokenCache
 from indexer.config import Config
 from indexer.ingest.documents import Article, ReadFailure
+from indexer.text.restore import update_model as update_restore_model
 
 __all__ = ["DaskBuildError", "Partition", "index_on_dask", "plan_partitions"]
 
@@ -460,6 +462,8 @@ def index_on_dask(config: Config, inputs: Iterable[str | os.PathLike[str]], sche
                 notify("start", sum((p.stop - p.start) for p in parts if p.stop is not None)
                        + sum(len(p.files) for p in parts) or None)
                 coordinator.run(parts)
+                sink.each_text(functools.partial(update_restore_model, target,  # indexer.text.restore
+                                                 forgotten=sink.deleted_texts()))
                 if folder is not None:
                     store.activate(live, folder)
                     folder = None

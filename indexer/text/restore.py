@@ -31,7 +31,7 @@ __all__ = ["MODEL_NAME", "RestoreModel", "cached_model", "load_model", "restore"
            "update_model"]
 
 MODEL_NAME = "restore.model"
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 2: which version of each article was counted (1: only which articles)
 LEAD_CHARS = 600  # of each body: the lead reads like a headline and costs little to count
 MAX_FORMS = 6  # diacritic forms tried per folded syllable (the most frequent)
 DISCOUNT = 0.75
@@ -48,7 +48,7 @@ class RestoreModel:
 
     unigrams: Counter = field(default_factory=Counter)
     bigrams: Counter = field(default_factory=Counter)
-    keys: set[int] = field(default_factory=set)  # hash of each counted article's key
+    counted: dict[int, int] = field(default_factory=dict)  # hash of key -> hash of its version
     _forms: dict[str, list[str]] | None = None
     _left: dict[str, tuple[float, float]] = field(default_factory=dict)
     _logu: dict[str, float] = field(default_factory=dict)
@@ -62,6 +62,24 @@ class RestoreModel:
             self.unigrams.update(syls)
             self.bigrams.update(itertools.pairwise(syls))
         self._forms = None
+
+    def remove_text(self, text: str) -> None:
+        """Take back the counts :meth:`add_text` made for ``text`` (a pair dropped when the
+        model was saved, :data:`KEEP_ALL_PAIRS`, stays dropped)."""
+        for sentence in _SENTENCE.split(spell_iy(text.lower())):
+            syls = _SYLLABLE.findall(sentence)
+            _subtract(self.unigrams, syls)
+            _subtract(self.bigrams, itertools.pairwise(syls))
+        self._forms = None
+
+    def count_article(self, title: str, body: str) -> None:
+        """Count what the model reads of one article: its headline and its lead."""
+        self.add_text(title)
+        self.add_text(body[:LEAD_CHARS])
+
+    def uncount_article(self, title: str, body: str) -> None:
+        self.remove_text(title)
+        self.remove_text(body[:LEAD_CHARS])
 
     def _prepare(self) -> None:
         if self._forms is not None:
@@ -105,6 +123,15 @@ class RestoreModel:
         return math.log(max(c - DISCOUNT, 0) * inv + backoff * p_uni)
 
 
+def _subtract(counts: Counter, items: Iterable) -> None:
+    for item in items:
+        n = counts.get(item, 0) - 1
+        if n > 0:
+            counts[item] = n
+        else:
+            counts.pop(item, None)
+
+
 def _key_hash(key: str) -> int:
     import hashlib
 
@@ -121,7 +148,7 @@ def load_model(folder: Path | str) -> RestoreModel | None:
         return None
     if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
         return None
-    return RestoreModel(Counter(data["unigrams"]), Counter(data["bigrams"]), set(data["keys"]))
+    return RestoreModel(Counter(data["unigrams"]), Counter(data["bigrams"]), dict(data["counted"]))
 
 
 def save_model(folder: Path | str, model: RestoreModel) -> None:
@@ -132,31 +159,45 @@ def save_model(folder: Path | str, model: RestoreModel) -> None:
     if len(bigrams) > KEEP_ALL_PAIRS:  # pairs seen once are most of a big model and matter least
         bigrams = Counter({k: n for k, n in bigrams.items() if n > 1})
     data = {"format": MODEL_FORMAT, "unigrams": dict(model.unigrams), "bigrams": dict(bigrams),
-            "keys": sorted(model.keys)}
+            "counted": model.counted}
     with gzip.open(tmp, "wb", compresslevel=6) as fh:
         pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
 
 
-def update_model(folder: Path | str,
-                 articles: Iterable[tuple[str, Callable[[], tuple[str, str]]]]) -> RestoreModel:
-    """Count the articles the stored model has not counted yet: ``(key, fetch)`` pairs,
-    ``fetch()`` giving the stored ``(title, body)`` (only called for new keys).
+Fetch = Callable[[], tuple[str, str]]
 
-    Called by the builder after its commits, with the live documents; a replaced or
-    deleted article keeps its counts (the model is a frequency estimate, not an index).
+
+def update_model(folder: Path | str, articles: Iterable[tuple[str, str, Fetch]],
+                 forgotten: Iterable[tuple[str, tuple[str, str]]] = ()) -> RestoreModel:
+    """Bring the stored model in step with the index's live articles.
+
+    ``articles``: ``(key, version, fetch)`` of every live article, ``version`` its content
+    hash and ``fetch()`` its stored ``(title, body)`` (only called for what is counted).
+    ``forgotten``: ``(key, (title, body))`` of the articles this run deleted or replaced,
+    as they were before: their counts are taken back. Called by the builder after its
+    commits. Should the model still hold an article that is no longer live, or an older
+    version of one (the run that changed it was killed before saving the model), it is
+    recounted from the live articles: counts never drift from what the index holds.
     """
-    model = load_model(folder) or RestoreModel()
-    before = len(model.keys)
-    for key, fetch in articles:
-        h = _key_hash(key)
-        if h in model.keys:
-            continue
-        model.keys.add(h)
-        title, body = fetch()
-        model.add_text(title)
-        model.add_text(body[:LEAD_CHARS])
-    if len(model.keys) != before or not (Path(folder) / MODEL_NAME).exists():
+    model = load_model(folder)
+    path = Path(folder) / MODEL_NAME
+    changed = model is None or not path.exists()
+    model = model or RestoreModel()
+    for key, (title, body) in forgotten:
+        if model.counted.pop(_key_hash(key), None) is not None:
+            model.uncount_article(title, body)
+            changed = True
+    live = [(_key_hash(key), _key_hash(version), fetch) for key, version, fetch in articles]
+    held = {k: v for k, v, _f in live}
+    if any(held.get(k) != v for k, v in model.counted.items()):
+        model, changed = RestoreModel(), True  # out of step: recount what is live
+    for k, v, fetch in live:
+        if k not in model.counted:
+            model.counted[k] = v
+            model.count_article(*fetch())
+            changed = True
+    if changed:
         save_model(folder, model)
     return model
 
