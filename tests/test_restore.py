@@ -212,3 +212,24 @@ def test_page_says_how_the_query_was_read(client):
     html = client.get("/?q=bo+truong+quoc+phong").get_data(as_text=True)
     assert "Kết quả cho: <strong>bộ trưởng quốc phòng</strong>" in html
     assert "Tìm đúng “bo truong quoc phong”" in html
+
+
+def test_a_model_of_the_first_format_still_restores_and_is_recounted(tmp_path):
+    """An index built before versions were stored keeps restoring; its next update
+    recounts the model from the live articles (format 1 knew articles, not versions)."""
+    import pickle
+
+    from indexer.text.restore import _key_hash, update_model
+
+    a, b = _core_records(2)
+    old = RestoreModel()
+    old.count_article(a["title"], a["body"])
+    old.count_article(b["title"], "")  # counted differently from now: must not survive
+    data = {"format": 1, "unigrams": dict(old.unigrams), "bigrams": dict(old.bigrams),
+            "keys": sorted({_key_hash(a["id"]), _key_hash(b["id"])})}
+    with gzip.open(tmp_path / MODEL_NAME, "wb") as fh:
+        pickle.dump(data, fh)
+    loaded = load_model(tmp_path)
+    assert loaded is not None and loaded.unigrams == old.unigrams
+    m = update_model(tmp_path, _live([a, b]))
+    assert m.unigrams == _recounted([a, b]).unigrams

@@ -146,9 +146,13 @@ def load_model(folder: Path | str) -> RestoreModel | None:
             data = pickle.load(fh)
     except (OSError, EOFError, pickle.UnpicklingError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
+    if not isinstance(data, dict) or data.get("format") not in (1, MODEL_FORMAT):
         return None
-    return RestoreModel(Counter(data["unigrams"]), Counter(data["bigrams"]), dict(data["counted"]))
+    if data["format"] == 1:  # which articles, not which versions: the next update recounts
+        counted = dict.fromkeys(data["keys"], 0)
+    else:
+        counted = dict(data["counted"])
+    return RestoreModel(Counter(data["unigrams"]), Counter(data["bigrams"]), counted)
 
 
 def save_model(folder: Path | str, model: RestoreModel) -> None:
