@@ -461,7 +461,9 @@ def run_typing_rows(engines, sample, group, texts, words, args) -> None:
     picked = random.Random(args.seed * 7 + 14).sample(range(len(sample)), min(args.queries * 4, len(sample)))
     indexed = restoration_accuracy(model, [sample[i][0].title for i in picked])
     ids = {a.id for a, _ in sample}
-    others = [a.title for a, _ in load_sample(args.heldout_headlines, args.seed + 1) if a.id not in ids]
+    titles = {normalize(a.title) for a, _ in sample}  # a copy under another id is not "other"
+    others = [a.title for a, _ in load_sample(args.heldout_headlines, args.seed + 1)
+              if a.id not in ids and normalize(a.title) not in titles]
     held = restoration_accuracy(model, others)
     amb = ambiguous_plain_queries(sample, texts, words, args.exact_queries, args.seed)
     keys = keystroke_queries(sample, args.queries, args.seed)
@@ -470,17 +472,34 @@ def run_typing_rows(engines, sample, group, texts, words, args) -> None:
           f"syllables {fmt(indexed[0])}, whole headlines {fmt(indexed[1])}")
     print(f"diacritic restoration, headlines of articles not in the index ({held[2]}): "
           f"syllables {fmt(held[0])}, whole headlines {fmt(held[1])}")
-    t_before = len(vn.times)
     for e in engines:
+        t_before = len(vn.times)
         res = evaluate(e, keys, group)
+        key_times = sorted(vn.times[t_before:])
+        t_before = len(vn.times)
         prec = plain_exact_precision(e, amb, texts)
+        plain_times = sorted(vn.times[t_before:])
         row = " ".join(f"{m} s@10 {fmt(res[m][1])} MRR {fmt(res[m][2])} (n={res[m][3]})" for m in ("telex", "vni")
                        if m in res)
         print(f"{e.name:<10} exact-form P@10, ambiguous plain queries (n={len(amb)}): {fmt(prec)}; {row}")
-    ts = sorted(vn.times[t_before:])
-    if ts:
-        print(f"vnsearch time on these queries: median {1000 * ts[len(ts) // 2]:.1f} ms, "
-              f"p95 {1000 * ts[int(len(ts) * 0.95)]:.1f} ms")
+        for what, ts in (("Telex/VNI", key_times), ("ambiguous plain", plain_times)):
+            if ts:
+                print(f"  vnsearch time on the {what} queries: median {1000 * ts[len(ts) // 2]:.1f} ms, "
+                      f"p95 {1000 * ts[int(len(ts) * 0.95)]:.1f} ms, max {1000 * ts[-1]:.1f} ms")
+    if args.show_failures:
+        show_keystroke_misses(vn, keys, group, sample)
+
+
+def show_keystroke_misses(vn, keys, group, sample) -> None:
+    """Each Telex/VNI headline whose article is not in the first ten, with its reading."""
+    from indexer.search.engine import SearchRequest
+
+    titles = {a.id: a.title for a, _ in sample}
+    for method, q, target in keys:
+        r = vn.engine.search(SearchRequest(q=q, per_page=10, facets=False))
+        if group[target] not in {group.get(h.id) for h in r.hits}:
+            read = (r.reading or {}).get("text")
+            print(f"MISS {method}: {q}\n  read:  {read}\n  title: {titles.get(target)}")
 
 
 def fmt(x: float) -> str:

@@ -19,6 +19,10 @@ reused (``nice -n 10`` it on a shared machine). Kinds of query:
                    ten results, newest first and by relevance, containing the words as
                    typed and adjacent (vnsearch; baselines by relevance only)
 * marks            snippet marks on a form the query did not type (vnsearch)
+* ``--typing``     as people type it (issue 14), among the same documents: diacritics
+                   restored on headlines (of indexed articles; of articles not in the
+                   index), exact-form P@10 of two-syllable words typed with diacritics and
+                   of ambiguous ones typed without, headlines typed as Telex / VNI keys
 
 ``--split`` picks the half of the questions (by ViQuAD article) and the query seed:
 ``tune`` (used while tuning) or ``held-out`` (reported, never tuned on).
@@ -41,10 +45,13 @@ from relevance import (
     FtsEngine,
     VnEngine,
     WhooshStdEngine,
+    ambiguous_queries,
     evaluate,
+    exact_precision,
     fmt,
     groups_of,
     load_sample,
+    run_typing_rows,
 )
 
 from indexer.text.analysis import syllables
@@ -308,15 +315,19 @@ def run_archive(args) -> None:
     rng = random.Random(seed)
     reader = vn.engine.searcher().reader()
     known = {t.decode("utf-8") if isinstance(t, bytes) else t for t, _ in reader.iter_field("body_x")}
+    fts = FtsEngine(sample)
+    wstd = WhooshStdEngine(sample, work)
+    if args.typing_only:
+        typing_rows(vn, fts, wstd, sample, group, seed, args)
+        _print_times(vn, t0)
+        return
     queries = viquad_questions(args.split)
     if args.articles:
         queries += long_queries(sample, rng, args.queries)
         queries += headline_queries(sample, rng, args.queries)
         queries += typo_queries(sample, rng, args.queries, known)
-    fts = FtsEngine(sample)
     fts_or = FtsOrEngine.__new__(FtsOrEngine)
     fts_or.db = fts.db
-    wstd = WhooshStdEngine(sample, work)
     wor = WhooshOrEngine.__new__(WhooshOrEngine)
     wor.searcher = wstd.searcher
     from whoosh.qparser import MultifieldParser, OrGroup
@@ -355,10 +366,9 @@ def run_archive(args) -> None:
         print(f"marks on a form not typed: {bad} of {allm}")
         if args.show_failures:
             print("words:", ", ".join(words))
-    ts = sorted(vn.times)
-    if ts:
-        print(f"\nvnsearch query time: median {1000 * ts[len(ts) // 2]:.1f} ms, "
-              f"p95 {1000 * ts[int(len(ts) * 0.95)]:.1f} ms; total run {time.time() - t0:.0f} s")
+    if args.typing and args.articles:
+        typing_rows(vn, fts, wstd, sample, group, seed, args)
+    _print_times(vn, t0)
     if args.dump:  # rankings, to compare two versions of the engine query by query
         with open(args.dump, "w", encoding="utf-8") as fh:
             for kind, q, target in queries:
@@ -374,10 +384,38 @@ def run_archive(args) -> None:
                 print(f"MISS {kind} rank={rank}: {q}")
 
 
+def _print_times(vn, t0: float) -> None:
+    ts = sorted(vn.times)
+    if ts:
+        print(f"\nvnsearch query time: median {1000 * ts[len(ts) // 2]:.1f} ms, "
+              f"p95 {1000 * ts[int(len(ts) * 0.95)]:.1f} ms; total run {time.time() - t0:.0f} s")
+
+
+def typing_rows(vn, fts, wstd, sample, group, seed: int, args) -> None:
+    """Issue 14's rows at archive scale, queries drawn with the split's seed from the news
+    articles (the ViQuAD paragraphs are left out): see :func:`relevance.run_typing_rows`."""
+    import argparse
+
+    news = [(a, k) for a, k in sample if a.source != "viquad"]
+    texts = _texts(news)
+    reader = vn.engine.searcher().reader()
+    words = {t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon("words")}
+    typed, n_amb = ambiguous_queries(news, args.exact_queries, seed, words)
+    t_before = len(vn.times)
+    prec = {e.name: exact_precision(e, typed, texts) for e in (vn, fts, wstd)}
+    ts = sorted(vn.times[t_before:])
+    print(f"\nexact-form P@10, typed with diacritics (n={len(typed)}, {n_amb} ambiguous folded pairs): "
+          + ", ".join(f"{name} {fmt(v)}" for name, v in prec.items())
+          + (f"; vnsearch median {1000 * ts[len(ts) // 2]:.1f} ms" if ts else ""))
+    sub = argparse.Namespace(**{**vars(args), "seed": seed})
+    run_typing_rows([vn, fts, wstd], news, group, texts, words, sub)
+
+
 def add_arguments(ap) -> None:
     ap.add_argument("--archive", action="store_true",
                     help="questions, long queries, typos and match precision among news articles")
     ap.add_argument("--split", choices=tuple(SPLIT_SEEDS), default="held-out")
     ap.add_argument("--words", type=int, default=30, help="everyday words for match precision")
     ap.add_argument("--build-only", action="store_true", help="build the archive indexes and stop")
+    ap.add_argument("--typing-only", action="store_true", help="only the --typing rows (issue 14)")
     ap.add_argument("--dump", help="write each query's top ten ids here (JSON lines)")

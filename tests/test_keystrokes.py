@@ -126,13 +126,53 @@ def test_seed_headline_typed_as_keystrokes_is_found(engine):
         assert literal.reading is None
 
 
-def test_known_words_are_taken_as_typed():
+def _lexicon(engine):
+    from indexer.search.reading import IndexLexicon
+
+    return IndexLexicon(engine.searcher().reader().doc_frequency)
+
+
+def test_words_the_index_holds_as_typed_stay_as_typed(engine):
     from indexer.search.reading import reading_of
 
-    # "xoong" decodes as Telex ("xông"), but when articles hold "xoong" it stays as typed
-    assert reading_of("xoong", lambda w: False) is None
-    assert reading_of("xoong", lambda w: True).text == "xông"
-    assert reading_of("Nhat Ban", lambda w: True) is None  # no keys, no model: as typed
+    lex = _lexicon(engine)
+    # Real words of the test collection that also spell a syllable as Telex keys: each is
+    # held as typed by a good share of the articles holding the syllable it spells (or more).
+    for typed, spelled in (("Hamas", "Hấm"), ("xoong", "xông"), ("Las", "Lá")):
+        assert decode_telex(typed) == spelled
+        assert lex.word_articles(typed) > 0
+        assert reading_of(typed, lex) is None, typed
+    # Mixed with real keystrokes, the name stays and the rest is read.
+    r = reading_of("Hamas tuyeen boos", lex)
+    assert r is not None and r.kind == "telex" and r.text == "Hamas tuyên bố"
+    assert r.words == (("tuyeen", "tuyên"), ("boos", "bố"))
+
+
+def test_a_decoding_no_article_holds_stays_as_typed(engine):
+    from indexer.search.reading import reading_of
+
+    lex = _lexicon(engine)
+    assert decode_telex("khuyeenx") == "khuyễn"
+    assert lex.syllable_articles("khuyễn") == 0 and lex.word_articles("khuyeenx") == 0
+    assert reading_of("khuyeenx", lex) is None
+    r = reading_of("khuyeenx tieengs", lex)
+    assert r is not None and r.text == "khuyeenx tiếng"
+
+
+def test_a_rare_literal_gives_way_to_a_common_syllable(engine):
+    from indexer.search.reading import reading_of
+
+    lex = _lexicon(engine)
+    # "sex" is in two articles, "sẽ" (its Telex reading) in over a hundred.
+    assert 0 < 20 * lex.word_articles("sex") < lex.syllable_articles("sẽ")
+    r = reading_of("Myx sex tuyeen boos", lex)
+    assert r is not None and r.text == "Mỹ sẽ tuyên bố"
+
+
+def test_plain_words_without_a_model_are_taken_as_typed(engine):
+    from indexer.search.reading import reading_of
+
+    assert reading_of("Nhat Ban", _lexicon(engine)) is None  # no keys, no model
 
 
 def test_page_shows_the_reading_and_the_literal_link(client):

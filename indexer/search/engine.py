@@ -31,7 +31,7 @@ from indexer.search.highlight import Marks, highlight_all, marked_matches, snipp
 from indexer.search.querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
 from indexer.ingest.readers.titles import looks_like_headline
 from indexer.search.complete import complete_query
-from indexer.search.reading import reading_of
+from indexer.search.reading import IndexLexicon, reading_of
 from indexer.text.restore import cached_model
 from indexer.search.related import Candidate, rerank
 from indexer.search.suggest import Suggester
@@ -558,7 +558,7 @@ class SearchEngine:
     def _reread(self, req: SearchRequest) -> SearchResult | None:
         """The results for the query as the user meant it (keystrokes typed with the input
         method off), when it reads that way; see :mod:`indexer.search.reading`."""
-        meant = reading_of(req.q, self._unknown_word, self.restore_model())
+        meant = reading_of(req.q, IndexLexicon(self.searcher().reader().doc_frequency), self.restore_model())
         if meant is None:
             return None
         if meant.kind == "diacritics":  # a boost, never a filter: matched as typed
@@ -582,12 +582,6 @@ class SearchEngine:
     def restore_model(self):
         """The live generation's diacritic-restoration model (None for an older index)."""
         return cached_model(store.resolve(self.live))
-
-    def _unknown_word(self, word: str) -> bool:
-        """No article holds ``word`` (folded), in the title or the body."""
-        reader = self.searcher().reader()
-        folded = fold(word)
-        return reader.doc_frequency("title_f", folded) + reader.doc_frequency("body_f", folded) == 0
 
     def _result_key(self, req: SearchRequest, s) -> tuple:
         """A search's identity: the request and the index state it ran against."""

@@ -4,8 +4,9 @@
 when the Vietnamese input method is off. Each word is decoded on its own from two small
 tables (the keys that add a quality mark and the keys that add a tone), and the result
 must be one well-formed Vietnamese syllable (:func:`indexer.normalize.is_syllable`),
-else the word is not keystrokes. A query is read as keystrokes only when every word that
-changes decodes cleanly. The decoder works on strings, without the index: microseconds.
+else the word is not keystrokes. Which decoded words a query is read with is the caller's
+choice (:func:`read_keystrokes`' ``accept``; search takes a word only where the index
+knows the syllable and not the word as typed). The decoder works on strings: microseconds.
 
 Telex: ``aa ee oo`` → â ê ô, ``aw ow uw`` (and ``uow``) → ă ơ ư (ươ), a lone ``w`` → ư,
 ``dd`` → đ, tone keys ``s f r x j``; VNI: ``6`` circumflex, ``7`` horn, ``8`` breve,
@@ -19,6 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from indexer.text.normalize import is_syllable, normalize, place_tone
@@ -194,27 +196,42 @@ def decode_vni(word: str) -> str | None:
     return _finish(word, letters, used)
 
 
-def read_keystrokes(query: str) -> KeystrokeReading | None:
-    """``query`` read as Telex or VNI keystrokes, when every word that would change
-    decodes cleanly and at least one does; None otherwise (also for text with marks)."""
+def read_keystrokes(query: str, accept: Callable[[str, str], bool] | None = None) -> KeystrokeReading | None:
+    """``query`` read as Telex or VNI keystrokes, word by word; None when no word is read
+    (also for text with marks: it was typed as meant).
+
+    A word that decodes cleanly is read as what it spells where ``accept(typed, decoded)``
+    says so (by default always); the others ("U23", "covid19", names such as "Hamas" that
+    would spell "Hấm") stay as typed. Of the two methods, the one that reads more words wins.
+    """
     text = normalize(query)
     if not all(w.isascii() for w in _WORD.findall(text)):  # letters with marks: typed as meant
         return None
+    best: KeystrokeReading | None = None
     for method, decode in (("vni", decode_vni), ("telex", decode_telex)):
-        changed: list[tuple[str, str]] = []
-        pieces: list[str] = []
-        pos = 0
-        for m in _WORD.finditer(text):
-            word = m.group()
-            out = decode(word)
-            if out is None:  # "U23", "covid19", names: kept as typed
-                continue
-            pieces.append(text[pos:m.start()] + out)
-            pos = m.end()
-            changed.append((word, out))
-        if changed:
-            return KeystrokeReading(method, "".join(pieces) + text[pos:], tuple(changed))
-    return None
+        reading = _read_words(text, method, decode, accept)
+        if reading is not None and (best is None or len(reading.words) > len(best.words)):
+            best = reading
+    return best
+
+
+def _read_words(text: str, method: str, decode: Callable[[str], str | None],
+                accept: Callable[[str, str], bool] | None) -> KeystrokeReading | None:
+    """``text`` with each word ``decode`` reads (and ``accept`` allows) replaced, or None."""
+    changed: list[tuple[str, str]] = []
+    pieces: list[str] = []
+    pos = 0
+    for m in _WORD.finditer(text):
+        word = m.group()
+        out = decode(word)
+        if out is None or (accept is not None and not accept(word, out)):
+            continue
+        pieces.append(text[pos:m.start()] + out)
+        pos = m.end()
+        changed.append((word, out))
+    if not changed:
+        return None
+    return KeystrokeReading(method, "".join(pieces) + text[pos:], tuple(changed))
 
 
 _ENCODE: dict[str, tuple[dict[str, str | None], dict[str, str], str]] = {
