@@ -29,3 +29,31 @@ def test_facets_match_whoosh_groupedby_and_filtered_total(engine):
         filtered = engine.search(SearchRequest(q=q, category=[cat], per_page=50))
         assert filtered.total == n
         assert all(h.category == cat for h in filtered.hits)
+
+
+def _small_facet_filters(result, enough: int):
+    """(request keyword, value, count) for every facet value counted below ``enough``."""
+    param = {"outlet": "outlet", "category": "category", "person": "entity", "place": "entity",
+             "organisation": "entity"}
+    for name, key in param.items():
+        for value, count in result.facets.get(name, []):
+            if 0 < count < enough:
+                yield key, value, count
+
+
+def test_small_facet_counts_are_the_filtered_totals(engine):
+    """A facet showing fewer than search.enough_matches articles is what its filter gives:
+    the filter narrows the query's reading, it does not widen it to other forms."""
+    enough = engine.config.search.enough_matches
+    checked = 0
+    widened = {"other_forms", "words_apart"}
+    for q in ("giá vàng", "Nhật Bản", "bộ chỉ huy quân sự", "học sinh giỏi", "bóng đá"):
+        res = engine.search(SearchRequest(q=q, per_page=10))
+        for key, value, count in _small_facet_filters(res, enough):
+            filtered = engine.search(SearchRequest(q=q, per_page=10, **{key: [value]}))
+            assert filtered.total == count, (q, key, value)
+            # Widened (a notice) only where the unfiltered search was.
+            if {n["code"] for n in filtered.notices} & widened:
+                assert {n["code"] for n in res.notices} & widened, value
+            checked += 1
+    assert checked >= 10  # the queries do have facet values below the threshold

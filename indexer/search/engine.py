@@ -98,6 +98,31 @@ class _Retrieved:
     first: int = 0  # the articles of the strictest stage that found any: they rank first
 
 
+class _Unfiltered:
+    """The stages' matches without the request's filters, read only when a filtered stage
+    finds fewer than ``search.enough_matches``.
+
+    Whether a query's words are read strictly is decided by the archive, not by the
+    filters: the facet counts of the unfiltered page (and the other facets of a filtered
+    one) come from that reading, so a filtered search keeps it and its total is exactly
+    the count the facet showed, however small.
+    """
+
+    def __init__(self, engine: SearchEngine, ds: DocSets, ladder: list[Stage], neg: int | None,
+                 deadline: float) -> None:
+        self.engine, self.ds, self.ladder, self.neg, self.deadline = engine, ds, ladder, neg, deadline
+        self.bits = 0
+        self.done = 0  # stages read so far
+
+    def enough_through(self, k: int, enough: int) -> bool:
+        """Whether stages ``0..k`` match at least ``enough`` articles of the whole archive."""
+        while self.done <= k:
+            found, _ok = self.engine._stage_bits(self.ds, self.ladder[self.done], None, self.neg, self.deadline)
+            self.bits |= found
+            self.done += 1
+        return self.bits.bit_count() >= enough
+
+
 @dataclass(frozen=True)
 class _Filter:
     """The request's outlet / category / date filters, as one bitset per searcher."""
@@ -661,7 +686,8 @@ class SearchEngine:
         bits = first = 0
         exact = True
         chosen = ladder[0]
-        for stage in ladder:
+        unfiltered = _Unfiltered(self, ds, ladder, neg, deadline) if within is not None else None
+        for k, stage in enumerate(ladder):
             found, ok = self._stage_bits(ds, stage, within, neg, deadline)
             exact = exact and ok
             grown = found | bits
@@ -673,6 +699,8 @@ class SearchEngine:
                 bits, chosen = grown, stage
             if bits.bit_count() >= enough:
                 break
+            if unfiltered is not None and unfiltered.enough_through(k, enough):
+                break  # the archive reads the query this way: a filter narrows it, never widens it
             if bits and budget is not None and not budget.allows("wider matching"):
                 break
         if not bits:
