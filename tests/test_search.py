@@ -198,6 +198,32 @@ def test_stats(engine):
     assert figures["index_bytes"] > 0
 
 
+def test_stats_read_once_per_index_state(fresh_config, tmp_path):
+    """The home page asks for the archive's figures on every visit: they are read once
+    per index state, and read again after a commit."""
+    import gzip
+
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
+    from indexer.search.engine import SearchEngine
+
+    from .conftest import CORE, SEED
+
+    with gzip.open(CORE / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        first = tmp_path / "first.jsonl"
+        first.write_text("".join(fh.readlines()[:40]), encoding="utf-8")
+    assert index_articles(fresh_config, read_paths([first])).indexed == 40
+    engine = SearchEngine(fresh_config, refresh_seconds=0.0)
+    figures = engine.stats()
+    assert figures["documents"] == 40 and "congluan.vn" not in figures["outlet"]
+    assert engine.stats() is figures  # not counted again
+    assert index_articles(fresh_config, read_paths([SEED])).indexed == 1  # a commit
+    after = engine.stats()
+    assert after is not figures and after["documents"] == 41 and after["outlet"]["congluan.vn"] == 1
+    assert engine.stats() is after
+    engine.close()
+
+
 def test_completion_without_diacritics(engine):
     out = engine.complete("bo chi hu")
     assert any("chỉ huy" in s.lower() for s in out)

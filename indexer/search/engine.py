@@ -323,6 +323,7 @@ class SearchEngine:
         # the index generation/counts, so a commit or a rebuild's swap invalidates them.
         self._results = _ResultCache(config.search.result_cache)
         self._states: dict[tuple, SharedState] = {}
+        self._stats: tuple[tuple, dict[str, Any]] | None = None  # (index state, figures)
         self._warming: threading.Thread | None = None
         self._vocab_thread: threading.Thread | None = None
 
@@ -336,10 +337,14 @@ class SearchEngine:
             slot["shared"] = self._shared_state(s)
         return s
 
+    def _state_key(self, s) -> tuple:
+        """The index state ``s`` reads: its generation, commit and counts."""
+        reader = s.reader()
+        return (self._pool.generation(), reader.generation(), reader.doc_count_all(), reader.doc_count())
+
     def _shared_state(self, s) -> SharedState:
         """The caches for this searcher's index state, shared with the other threads."""
-        reader = s.reader()
-        key = (self._pool.generation(), reader.generation(), reader.doc_count_all(), reader.doc_count())
+        key = self._state_key(s)
         hot: list[tuple[str, str]] = []
         with self._lock:
             state = self._states.get(key)
@@ -1114,7 +1119,22 @@ class SearchEngine:
     # -- statistics -------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
+        """The archive's figures (outlets, categories, months, dates, size), read once per
+        index state: the home page and the stats page show them on every visit, and
+        counting them walks every outlet, category and month posting list. Callers must
+        not change the dict (it is shared); a commit or a rebuild's swap reads them anew."""
         s = self.searcher()
+        key = self._state_key(s)
+        with self._lock:
+            cached = self._stats
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        figures = self._read_stats(s)
+        with self._lock:
+            self._stats = (key, figures)
+        return figures
+
+    def _read_stats(self, s) -> dict[str, Any]:
         reader = s.reader()
         out: dict[str, Any] = {"documents": reader.doc_count()}
         for name in ("outlet", "category", "month"):
