@@ -307,6 +307,7 @@ def serve(ctx, index_dir, host, port, workers, threads, per_client):
 def stats(ctx, index_dir, as_json):
     """Documents, outlets, categories, date range and index size."""
     from indexer.backends.whoosh import store
+    from indexer.ingest.readers.categories import relabel_note
     from indexer.search.engine import SearchEngine
 
     cfg = _config(ctx, **{"paths.index": index_dir})
@@ -326,6 +327,9 @@ def stats(ctx, index_dir, as_json):
         click.echo(f"{label}:")
         for value, count in figures[name].items():
             click.echo(f"  {count:7d}  {value}")
+    note = relabel_note(figures.get("relabelled_categories") or {})
+    if note:
+        click.echo(f"note: {note}")
 
 
 @main.command()

@@ -82,3 +82,39 @@ def test_bad_config_file_is_named(tmp_path):
     cfg.write_text("[search]\nper_page = 'many'\n", encoding="utf-8")
     r = run("--config", str(cfg), "stats")
     assert r.exit_code == 2 and "search.per_page" in r.output and "c.toml" in r.output
+
+
+def test_an_index_with_labels_from_before_the_category_vocabulary_says_to_rebuild(tmp_path):
+    """An index built before categories.toml mapped VNTC's "Vi tính" onto "Công nghệ"
+    (its articles stored with the old label, as the readers gave it then) keeps that label
+    until a rebuild: `vnsearch index`, `vnsearch stats` and the stats page say so."""
+    import dataclasses
+
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
+    from webapp import create_app
+
+    from .conftest import make_config
+
+    cfg = make_config(tmp_path)
+    records = tmp_path / "records.jsonl"
+    shutil.copy(SEED.parent.parent / "readers" / "records.jsonl", records)
+    articles = list(read_paths([records]))
+    assert any(a.category == "Công nghệ" for a in articles)  # what the readers give now
+    old = [dataclasses.replace(a, category="Vi tính") if a.category == "Công nghệ" else a for a in articles]
+    assert index_articles(cfg, old).failed == 0
+    index_dir = str(cfg.path("index"))
+
+    r = run("stats", "--index", index_dir)
+    assert "Vi tính" in r.output and "'Vi tính' → 'Công nghệ'" in r.output and "--rebuild" in r.output
+    r = run("index", str(records), "--index", index_dir, "--quiet", "--processes", "1",
+            "--cache", str(tmp_path / "cache"))
+    assert "'Vi tính' → 'Công nghệ'" in r.output and "--rebuild" in r.output, r.output
+    html = create_app({"TESTING": True, "VNSEARCH": cfg}).test_client().get("/stats").get_data(as_text=True)
+    assert "“Vi tính” → “Công nghệ”" in html and "vnsearch index --rebuild" in html
+
+    r = run("index", str(records), "--index", index_dir, "--quiet", "--processes", "1", "--rebuild",
+            "--cache", str(tmp_path / "cache"))
+    assert r.exit_code == 0 and "Vi tính" not in r.output, r.output
+    r = run("stats", "--index", index_dir)
+    assert "Vi tính" not in r.output and "--rebuild" not in r.output and "Công nghệ" in r.output

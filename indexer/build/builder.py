@@ -39,6 +39,7 @@ from indexer.backends.whoosh.schema import bigrams
 from indexer.build.tokencache import TokenCache
 from indexer.text.restore import update_model as update_restore_model
 from indexer.build.workerproc import ParentWatch, child_guard
+from indexer.ingest.readers.categories import relabel_note, relabelled
 from indexer.text.entities import entity_terms
 from indexer.text.minhash import band_terms, encode, signature
 
@@ -186,7 +187,26 @@ def _settings_notes(config: Config, schema, live: Path) -> list[str]:
     stale = store.version_mismatch(live)
     if stale:
         notes.append(stale)
+    relabel = _category_note(live)
+    if relabel:
+        notes.append(relabel)
     return notes
+
+
+def _category_note(live: Path) -> str | None:
+    """A rebuild note when the live index keeps category labels the vocabulary now maps
+    to other names (built before ``categories.toml`` said so)."""
+    if not store.exists(live):
+        return None
+    try:
+        ix = store.open_index(live)
+    except store.IndexMissingError:
+        return None
+    with ix.reader() as reader:
+        if "category" not in reader.schema:
+            return None
+        labels = [t.decode("utf-8") if isinstance(t, bytes) else t for t, _i in reader.iter_field("category")]
+    return relabel_note(relabelled(labels))
 
 
 def index_articles(config: Config, items: Iterable[Article | ReadFailure], **options) -> BuildSummary:

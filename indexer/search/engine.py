@@ -29,6 +29,7 @@ from indexer.search.display import lead_to_show, snippet_source
 from indexer.search.periods import undated_summary
 from indexer.search.highlight import Marks, highlight_all, marked_matches, snippet
 from indexer.search.querylang import ParsedQuery, QueryPart, QueryTooLongError, parse_query, query_words
+from indexer.ingest.readers.categories import relabelled
 from indexer.ingest.readers.titles import looks_like_headline
 from indexer.search.complete import complete_query
 from indexer.search.reading import IndexLexicon, reading_of
@@ -1146,6 +1147,8 @@ class SearchEngine:
                     counts[term] = n
             out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) \
                 if name != "month" else dict(sorted(counts.items()))
+        # Labels indexed before categories.toml mapped them stay until a rebuild: say so.
+        out["relabelled_categories"] = relabelled(out["category"])
         dates = [t.decode() if isinstance(t, bytes) else t for t, _ in reader.iter_field("published")]
         out["date_range"] = [dates[0], dates[-1]] if dates else None
         by_source = _undated_by_source(s, reader)

@@ -21,7 +21,7 @@ Entities are stored as ``kind:Name`` terms (``per:``, ``loc:``, ``org:``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,19 +65,75 @@ ORG_ALONE = frozenset("""Quốc hội|Chính phủ|Bộ Chính trị|Ban Bí th�
 Nhà Trắng|Lầu Năm Góc|Điện Kremlin|Quốc vụ viện|Liên minh châu Âu|Hội đồng Bảo an""".replace("\n", "|").split("|"))
 ORG_ACRONYMS = frozenset("""WHO FIFA UEFA AFF AFC NATO ASEAN EU IMF WTO UNESCO UNICEF FBI CIA VFF VPF EVN APEC
 OPEC IOC NASA BBC CNN AFP VTV VOV VTC FPT VNPT Viettel Vietcombank Vietnam Airlines HAGL SHB BIDV
-Agribank Samsung Apple Google Microsoft Facebook Toyota Honda Intel Sony Nokia Vingroup Vinamilk""".split())
+Agribank Samsung Apple Google Microsoft Facebook Toyota Honda Intel Sony Nokia Vingroup Vinamilk Vietsovpetro
+Petrolimex PetroVietnam Vinashin Vinacomin Mobifone MobiFone Vinaphone VinaPhone Sabeco Habeco""".split())
 ORG_ACRONYMS = ORG_ACRONYMS - {"Vietnam", "Airlines"}
 
 
-def _data_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / "places.tsv"
+# Lower-case words that may follow a complete organisation's name: the verbs and function
+# words a sentence goes on with ("Bộ Y tế cho biết", "... của Sở Y tế tỉnh"). Any other
+# lower-case word after a name found by its head ("Cục Cảnh sát điều tra", "Trung tâm Y tế
+# dự phòng") says the name goes on in lower case: it was cut, and is left out there.
+ORG_FOLLOWERS = frozenset("""cho đã đang sẽ vừa mới cũng là có không chưa được bị với về của tại ở trong trên
+dưới để thì mà nên phải cần vẫn lại đều chỉ gồm thuộc từ đến theo sau trước khi vào ra nay hiện hôm năm ngày
+tháng giữa hay hoặc cùng như này đó nói đề nghị yêu cầu quyết định công bố ban hành đưa tiếp tục thông báo
+phối hợp chủ trì kiểm tra tiến hành xác nhận khẳng định ký cấp làm giao tổ chức trao nhận gửi trả lời cho biết
+tỉnh thành phố tp huyện quận xã phường thị xã khu vực nhằm vì do bởi rằng lần vượt đạt mất còn tăng giảm
+chi tặng mở xử lý xem xét phê duyệt chấp thuận đồng ý triển khai thực hiện kiến nghị báo cáo""".split())
+
+# Lower-case words (or a house number) right before a run that say it names a street, a
+# school, a bridge or a market, not the person it is named after ("đường Trần Phú",
+# "230 Kim Mã", "trường Lê Quý Đôn").
+STREET_MARKERS = frozenset(m.strip() for m in """đường|phố|ngõ|ngách|hẻm|kiệt|đại lộ|số|trường|cầu|chợ|bến
+bến xe|ngã tư|ngã ba|giao lộ|khu|nút|góc|dọc|cư xá|chung cư|công viên""".replace("\n", "|").split("|"))
+LEGAL_FORMS = frozenset("TNHH CP Cổ phần Liên doanh TNHH MTV".split())
+
+
+def _data_path(name: str = "places.tsv") -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / name
+
+
+_CONNECTOR = re.compile(r"\s*(?:[-–&,]|\bvà\b)\s*")
+
+
+@lru_cache(maxsize=1)
+def organisations() -> list[tuple[re.Pattern, str]]:
+    """``(pattern, stored name)`` for each body of ``organisations.tsv``, longest first:
+    "Bộ GD-ĐT", "Bộ GD&ĐT" and "Bộ Giáo dục và đào tạo" are one ministry."""
+    spellings: list[tuple[str, str]] = []
+    for line in _data_path("organisations.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        name = normalize(cols[1]).strip()
+        others = [normalize(a).strip() for a in (cols[2].split(",") if len(cols) > 2 else []) if a.strip()]
+        for head in cols[0].split("|"):
+            for spelling in [name, *others]:
+                spellings.append((f"{head} {spelling}", f"{head} {name}"))
+    out = []
+    for spelling, name in sorted(spellings, key=lambda sn: -len(sn[0])):
+        parts = [r"\s+".join(map(re.escape, p.split())) for p in _CONNECTOR.split(spelling) if p]
+        rest = r"(?:\s*[-–&,]\s*|\s+và\s+|\s*)".join(parts)[len(re.escape(spelling[0])):]
+        # The head's first letter as written (a capital), the rest in any case.
+        out.append((re.compile(r"(?<![^\W_])" + re.escape(spelling[0]) + "(?i:" + rest + r")(?![^\W_])"), name))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _organisation_pattern() -> re.Pattern:
+    """All spellings of :func:`organisations` in one pattern (one pass over a text)."""
+    return re.compile("|".join(p.pattern for p, _n in organisations()))
+
+
+def _organisation_name(found: str) -> str:
+    return next(name for p, name in organisations() if p.fullmatch(found))
 
 
 @lru_cache(maxsize=1)
 def places() -> dict[str, str]:
     """Every spelling in ``places.tsv`` -> the name an entity is stored under."""
     out: dict[str, str] = {}
-    for line in _data_path().read_text(encoding="utf-8").splitlines():
+    for line in _data_path("places.tsv").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         cols = line.split("\t")
@@ -169,8 +225,9 @@ def _org_head_at(t: _Text, i: int) -> bool:
     return any(len(h) == 1 and t.syl[i] == h[0] for h in ORG_HEADS) or t.syl[i] in ("Ủy", "Công", "Ngân")
 
 
-def _org_at(t: _Text, i: int) -> int:
-    """End (exclusive) of an organisation name starting at syllable ``i``, or 0."""
+def _org_at(t: _Text, i: int, stops: Collection[int] = ()) -> int:
+    """End (exclusive) of an organisation name starting at syllable ``i``, or 0; it ends
+    before a syllable of ``stops`` (where a place's name starts: "Công an | TP.HCM")."""
     for head in sorted(ORG_HEADS, key=len, reverse=True):
         j = i + len(head)
         if j >= len(t.syl) or any(t.syl[i + k].lower() != head[k].lower() for k in range(len(head))):
@@ -182,6 +239,8 @@ def _org_at(t: _Text, i: int) -> int:
         end = j
         while end < len(t.syl) and (end == j or t.joined[end]):
             syl = t.syl[end]
+            if end in stops or syl == "TP":
+                break
             if end > j and (_acronym(syl) or syl in SURNAMES or _org_head_at(t, end)):
                 break  # "Hội Luật gia VN", "Văn phòng Quốc hội Trần ...": another name starts
             if _capital(syl):
@@ -256,13 +315,27 @@ def extract_entities(text: str, spans: Iterable[tuple[int, int]] = ()) -> list[t
     taken = [False] * len(t.syl)
     index_of = {s: k for k, s in enumerate(t.start)}
     gazetteer = places()
+    place_at: dict[int, tuple[int, str]] = {}  # first syllable -> (end, stored name)
     for m in _place_pattern().finditer(text):
+        a = index_of.get(m.start())
+        if a is not None:
+            place_at[a] = (_syllable_after(t, a, m.end()), gazetteer[m.group()])
+    for m in _organisation_pattern().finditer(text):
         a = index_of.get(m.start())
         if a is None:
             continue
-        b = a
-        while b < len(t.end) and t.end[b] <= m.end():
-            b += 1
+        end = _syllable_after(t, a, m.end())
+        _b, where = _qualified(t, end, place_at)
+        found[("org", _organisation_name(m.group()) + where)] = None
+        if where:
+            found[("loc", where.strip())] = None  # the article names the place too
+        for k in range(a, end):
+            taken[k] = True
+    for m in _place_pattern().finditer(text):
+        a = index_of.get(m.start())
+        if a is None or taken[a]:
+            continue
+        b = _syllable_after(t, a, m.end())
         before_cap = a > 0 and t.joined[a] and _capital(t.syl[a - 1]) and t.syl[a - 1] not in ("TP", "Thành", "Tỉnh")
         after_cap = b < len(t.syl) and t.joined[b] and _capital(t.syl[b])
         if before_cap or after_cap or _person_marked(t, a):
@@ -272,14 +345,18 @@ def extract_entities(text: str, spans: Iterable[tuple[int, int]] = ()) -> list[t
             taken[k] = True
     i = 0
     while i < len(t.syl):
-        end = _org_at(t, i) if _capital(t.syl[i]) and not taken[i] else 0
+        end = _org_at(t, i, place_at.keys()) if _capital(t.syl[i]) and not taken[i] else 0
         if end:
-            found[("org", " ".join(t.syl[i:end]))] = None
+            _b, where = _qualified(t, end, place_at)
+            head_only = " ".join(t.syl[i:end]) in _HEAD_NAMES
+            if (where or not head_only) and _complete_org(t, text, i, end, bool(where)):
+                found[("org", " ".join(t.syl[i:end]) + where)] = None
             for k in range(i, end):
                 taken[k] = True
             i = end
         else:
             i += 1
+    streets = _street_names(t)
     for a, b in _runs(t):
         while a < b and taken[a]:
             a += 1
@@ -293,9 +370,97 @@ def extract_entities(text: str, spans: Iterable[tuple[int, int]] = ()) -> list[t
         if a >= b:
             continue
         kind = _classify(t, a, b)
+        name = " ".join(t.syl[a:b])
+        if kind == "per" and (name in streets or _place_tail(name) and not _person_marked(t, a)):
+            continue  # "Trần Phú" of "đường Trần Phú" anywhere in the text; "TP. Hồ Chí Minh"
+        if kind == "per" and b - a == 1 and name in SURNAMES and not _person_marked(t, a):
+            continue  # a family name alone ("Trần") names nobody
         if kind:
-            found[(kind, " ".join(t.syl[a:b]))] = None
+            found[(kind, name)] = None
     return list(found)[:MAX_PER_ARTICLE]
+
+
+_PLACE_QUALIFIERS = ("tỉnh", "thành phố", "tp", "huyện", "quận", "thị xã")
+
+
+def _qualified(t: _Text, end: int, place_at: dict[int, tuple[int, str]]) -> tuple[int, str]:
+    """A place right after an organisation's name that says which one it is ("Sở Y tế
+    tỉnh Quảng Nam", "Công an TP.HCM"): the end past it and " Place", or ``(end, "")``."""
+    for skip in (0, 1, 2):
+        at = end + skip
+        if at not in place_at or any(not t.joined[k] for k in range(end, at + 1) if k > end):
+            continue
+        if skip and " ".join(t.syl[end:at]).lower() not in _PLACE_QUALIFIERS:
+            continue
+        if at < len(t.syl) and (skip or t.joined[at] or t.syl[at] != t.syl[end]):
+            b, name = place_at[at]
+            return b, " " + name
+    return end, ""
+
+
+def _syllable_after(t: _Text, a: int, end: int) -> int:
+    """The first syllable from ``a`` on that starts at or after character ``end``."""
+    b = a
+    while b < len(t.end) and t.end[b] <= end:
+        b += 1
+    return b
+
+
+_HEAD_NAMES = frozenset(" ".join(h) for h in ORG_HEADS)
+
+
+def _complete_org(t: _Text, text: str, i: int, end: int, placed: bool = False) -> bool:
+    """Whether the organisation name ``i..end`` found by its head is whole: not only a
+    head and a legal form ("Công ty TNHH"), not cut at an abbreviation's "-" or "&"
+    ("Bộ GD" of "Bộ GD-ĐT") nor before the lower-case rest of the name (``placed``: a
+    place follows it, which ends it)."""
+    if placed:
+        return True
+    if all(x in LEGAL_FORMS or _org_head_at(t, k) or x.lower() in ("ty", "hàng", "ban")
+           for k, x in enumerate(t.syl[i + 1:end], i + 1)):
+        return False
+    after = text[t.end[end - 1]:t.end[end - 1] + 2]
+    if after[:1] in "-&" and after[1:2].isupper():
+        return False
+    if end >= len(t.syl) or not t.joined[end] or _capital(t.syl[end]):
+        return True  # punctuation, the end, or another name after it
+    nxt = t.syl[end].lower()
+    two = f"{nxt} {t.syl[end + 1].lower()}" if end + 1 < len(t.syl) and t.joined[end + 1] else ""
+    if nxt == "và":  # "và các ...": the sentence goes on; "và môi trường": the name does
+        return end + 1 >= len(t.syl) or not t.joined[end + 1] or _capital(t.syl[end + 1]) \
+            or t.syl[end + 1].lower() in ORG_FOLLOWERS or t.syl[end + 1].lower() in _DETERMINERS
+    return nxt in ORG_FOLLOWERS or two in ORG_FOLLOWERS
+
+
+_DETERMINERS = frozenset("các những mọi nhiều một hai ba một số".split())
+
+
+def _street_names(t: _Text) -> set[str]:
+    """Runs of capitals this text uses as the name of a street, school, bridge or market."""
+    out = set()
+    for a, b in _runs(t):
+        before = t.lower_before(a, 1)
+        marked = any(t.lower_before(a, n) in STREET_MARKERS for n in (1, 2)) \
+            or (a > 0 and t.joined[a] and t.syl[a - 1].isdigit()) or before in ("thpt", "thcs")
+        if marked or (a > 0 and t.syl[a - 1] in ("THPT", "THCS", "PTTH")):
+            out.add(" ".join(t.syl[a:b]))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _place_tails() -> frozenset[str]:
+    """The ends of place names after their "Thành phố" / "TP" ("Hồ Chí Minh")."""
+    out = set()
+    for spelling in places():
+        words = spelling.replace(".", " ").split()
+        for k in range(1, len(words) - 1):
+            if words[k - 1] in ("phố", "TP", "Tỉnh", "tỉnh"):
+                out.add(" ".join(words[k:]))
+    return frozenset(out)
+
+
+def _place_tail(name: str) -> bool:
+    return name in _place_tails()
 
 
 def entity_terms(title: str, body: str, spans: tuple | None) -> list[str]:

@@ -11,11 +11,12 @@ own labels still work.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
 from indexer.text.normalize import clean_text, fold
 
-__all__ = ["CATEGORY_NAMES", "display_category"]
+__all__ = ["CATEGORY_NAMES", "display_category", "relabelled", "relabel_note"]
 
 _DATA = Path(__file__).resolve().parents[2] / "data" / "categories.toml"
 
@@ -48,3 +49,25 @@ def display_category(label: object) -> str | None:
     if not text:
         return None
     return CATEGORY_NAMES.get(_key(text), text)
+
+
+def relabelled(labels: Iterable[str]) -> dict[str, str]:
+    """The labels of an index that the vocabulary now names otherwise (``{"Vi tính":
+    "Công nghệ"}``): the index was built before the data file mapped them (or before a
+    change to it), and keeps them until it is rebuilt."""
+    out = {}
+    for label in labels:
+        now = display_category(label)
+        if now and now != label:
+            out[label] = now
+    return out
+
+
+def relabel_note(changed: dict[str, str]) -> str | None:
+    """The operator's sentence for :func:`relabelled`'s answer, or None."""
+    if not changed:
+        return None
+    shown = ", ".join(f"{old!r} → {new!r}" for old, new in list(changed.items())[:4])
+    more = f" and {len(changed) - 4} more" if len(changed) > 4 else ""
+    return (f"this index keeps category labels from before indexer/data/categories.toml mapped them "
+            f"({shown}{more}); run `vnsearch index PATH --rebuild` to show one vocabulary")
