@@ -97,3 +97,43 @@ def test_story_group_on_the_page_and_in_the_api(copies_index):
     assert len(grouped) == 1 and len(grouped[0]["same_story"]) == 2
     html = client.get("/?q=bộ chỉ huy quân sự Nhật Bản").get_data(as_text=True)
     assert "và 2 bài cùng nội dung từ" in html and '<details class="story">' in html
+
+
+def test_one_article_from_json_lines_and_from_a_txt_copy_shows_once(tmp_path):
+    """A real core article indexed twice: as its JSON Lines record and as a .txt copy
+    whose title line differs (its lead sentence, as a feed carries it). Both are indexed
+    (their texts differ), and the result page, the API and the next page show it once."""
+    import gzip
+
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
+    from webapp import create_app
+
+    from .conftest import CORE
+
+    with gzip.open(CORE / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        lines = fh.readlines()
+    records = [json.loads(x) for x in lines]
+    rec = next(r for r in records if len(r.get("body") or "") > 1500 and r.get("title"))
+    lead = rec["body"].replace("\r", "").split("\n")[0].strip()
+    assert lead and lead != rec["title"]
+    others = [x for x, r in zip(lines, records) if r is not rec][:60]
+    (tmp_path / "feed.jsonl").write_text(json.dumps(rec, ensure_ascii=False) + "\n" + "".join(others),
+                                         encoding="utf-8")
+    (tmp_path / "copy.txt").write_text(lead + "\n" + rec["body"], encoding="utf-8")
+    cfg = make_config(tmp_path / "idx")
+    summary = index_articles(cfg, read_paths([tmp_path / "feed.jsonl", tmp_path / "copy.txt"]))
+    assert summary.failed == 0 and summary.indexed == len(others) + 2  # both copies are indexed
+
+    engine = SearchEngine(cfg)
+    for q in (rec["title"], lead[:80]):
+        result = engine.search(SearchRequest(q=q, per_page=10))
+        copies = [h for h in result.hits if h.id == rec["id"] or h.id.endswith("copy.txt")]
+        assert len(copies) == 1, [h.id for h in result.hits]
+        grouped = {copies[0].id} | {c["id"] for c in copies[0].same_story}
+        assert len(grouped) == 2 and rec["id"] in grouped and any(i.endswith("copy.txt") for i in grouped)
+    client = create_app({"TESTING": True, "VNSEARCH": cfg}).test_client()
+    data = client.get("/api/search", query_string={"q": rec["title"]}).get_json()
+    assert sum(r["id"] == rec["id"] or r["id"].endswith("copy.txt") for r in data["results"]) == 1
+    html = client.get("/", query_string={"q": rec["title"]}).get_data(as_text=True)
+    assert "và 1 bài cùng nội dung" in html
