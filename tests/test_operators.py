@@ -176,6 +176,38 @@ def test_installed_wheel_works_from_a_folder_outside_the_checkout(tmp_path):
     page = subprocess.run([str(venv / "bin" / "python"), "-c", script],
                           cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert "Mỹ ra tuyên bố thành lập bộ chỉ huy quân sự mới tại" in page.stdout, page.stderr[-2000:]
+    _served_page_names_the_seed(vns, work, env)
+
+
+def _served_page_names_the_seed(vns: str, work: Path, env: dict[str, str]) -> None:
+    """`vnsearch serve` of the installed tool, from the working folder, answers over HTTP
+    with the installed templates and static files."""
+    import time
+    import urllib.request
+
+    from .conftest import stop_server
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([vns, "serve", "--port", str(port)], cwd=work, env=env, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/?q=bo+chi+huy", timeout=10) as resp:
+                    html = resp.read().decode("utf-8")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "vnsearch serve did not answer"
+                time.sleep(0.5)
+        assert "Mỹ ra tuyên bố thành lập" in html and "Công luận" in html, html[-3000:]
+        with urllib.request.urlopen(base + "/static/style.css", timeout=10) as resp:
+            assert resp.status == 200 and b"{" in resp.read()
+    finally:
+        stop_server(server)
 
 
 @pytest.mark.parametrize("setting", ["paths.index", "paths.cache"])
