@@ -34,7 +34,7 @@ from indexer.ingest.readers.titles import looks_like_headline
 from indexer.search.complete import complete_query
 from indexer.search.reading import IndexLexicon, reading_of
 from indexer.text.restore import cached_model
-from indexer.search.related import Candidate, rerank
+from indexer.search.related import Candidate, name_weights, named_entities, rerank
 from indexer.search.suggest import Suggester
 from indexer.search.tidy import tidy_request
 from indexer.search.synonyms import Synonyms, load_synonyms
@@ -49,7 +49,7 @@ from indexer.search.matching import (
 )
 from indexer.text.normalize import fold
 from indexer.search.budget import Budget
-from indexer.search.entity_facets import entity_facets, entity_filter_bits, names_of
+from indexer.search.entity_facets import FIELD as ENTITY_FIELD, entity_facets, entity_filter_bits, names_of
 from indexer.search.stories import group_stories
 from indexer.search.timeline import timeline_of
 
@@ -1085,37 +1085,50 @@ class SearchEngine:
         return highlight_all(doc.title, set(), marks=hm), highlight_all(doc.body, set(), marks=hm)
 
     def related(self, doc: Document, limit: int = 5) -> list[Hit]:
-        """More-like-this from the document's stored term vector (pyvi words), re-ranked
-        by the names and category shared (:mod:`indexer.search.related`)."""
+        """Articles sharing this one's telling words (more-like-this over its pyvi words,
+        names left out) or its rarer names, re-ranked by both and the category
+        (:mod:`indexer.search.related`)."""
         s = self.searcher()
+        names_in = self._names_reader(s)
+        reader = s.reader()
+        mine = names_in(reader.stored_fields(doc.docnum), doc.title or "", doc.body or "")
+        has_entities = ENTITY_FIELD in s.schema
+        weights = name_weights(mine, lambda n: reader.doc_frequency(ENTITY_FIELD, n) if has_entities else 1,
+                               reader.doc_count())
         try:
-            found = list(s.more_like(doc.docnum, "words", top=max(20, 4 * limit), numterms=12))
+            found = _more_like_topic(s, doc.docnum, mine, top=max(20, 4 * limit))
         except Exception:
             return []
-        fields = [h.fields() for h in found]
-        order = rerank(doc.title or "", doc.body or "", doc.category,
-                       [Candidate(float(h.score or 0), f.get("category"), f.get("title") or "", f.get("body") or "")
-                        for h, f in zip(found, fields)])
-        results = [found[i] for i in order]
-        hits = []
-        best = max((float(h.score or 0) for h in results), default=0.0)
+        if has_entities:
+            found += _sharing_rare_names(s, doc.docnum, weights, {d for d, _s in found})
+        fields = [reader.stored_fields(d) for d, _s in found]
+        order = rerank(weights, doc.category,
+                       [Candidate(score, f.get("category"), frozenset(names_in(f, f.get("title") or "",
+                                                                               f.get("body") or "")))
+                        for (_d, score), f in zip(found, fields)])
+        hits: list[Hit] = []
         titles = {" ".join(doc.title.lower().split())}
-        for hit in results:
-            f = hit.fields()
-            if f.get("hash") and f.get("key") == doc.id:
-                continue
-            # Weak tail matches (a few shared common words) read as noise: keep those at
-            # least 40% as similar as the best one, and each headline once.
+        for i in order:
+            f, score = fields[i], found[i][1]
             title_key = " ".join((f.get("title") or "").lower().split())
-            if float(hit.score or 0) < 0.4 * best or title_key in titles:
-                continue
+            if f.get("key") == doc.id or title_key in titles:
+                continue  # each headline once
             titles.add(title_key)
-            body = f.get("body") or ""
             hits.append(Hit(id=f.get("key"), title=f.get("title") or "", url=f.get("url"),
                             outlet=f.get("outlet"), category=f.get("category"),
-                            date=f.get("published"), score=round(float(hit.score or 0), 4),
-                            snippet=snippet(body, set(), length=160)))
-        return hits[:limit]
+                            date=f.get("published"), score=round(score, 4),
+                            snippet=snippet(f.get("body") or "", set(), length=160)))
+            if len(hits) == limit:
+                break
+        return hits
+
+    @staticmethod
+    def _names_reader(s):
+        """How an article's names are read for related articles: its index-time entity
+        terms, or (an index built before them) its runs of capitalised syllables."""
+        if ENTITY_FIELD in s.schema:
+            return lambda stored, _title, _body: names_of(stored)
+        return lambda _stored, title, body: named_entities(title, body)
 
     # -- statistics -------------------------------------------------------------
 
@@ -1158,6 +1171,47 @@ class SearchEngine:
         out["index_path"] = str(self.live)
         out["index_bytes"] = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
         return out
+
+
+def _more_like_topic(s, docnum: int, names, top: int, numterms: int = 12) -> list:
+    """More-like-this over the article's most telling pyvi words other than its names.
+
+    The names ("nhật_bản", "lloyd_austin") are weighed apart, by their rarity
+    (:func:`indexer.search.related.rerank`); among the words they would link a military
+    story to any article naming Japan. What is left says what the article is about.
+    """
+    from whoosh import query as wq
+
+    own = {n.split(":", 1)[-1].lower().replace(" ", "_") for n in names}
+    terms = [(w, weight) for w, weight in s.key_terms([docnum], "words", numterms=numterms + len(own))
+             if w not in own][:numterms]
+    if not terms:
+        return []
+    q = wq.Or([wq.Term("words", w, boost=weight) for w, weight in terms])
+    return [(h.docnum, float(h.score or 0)) for h in s.search(q, limit=top, mask={docnum})]
+
+
+# Names looked up for related articles: the article's rarest ones named elsewhere, and
+# at most this many articles each (a name in more articles than that says little).
+RARE_NAMES, PER_NAME = 3, 12
+
+
+def _sharing_rare_names(s, docnum: int, weights: dict[str, float], seen: set[int]) -> list[tuple[int, float]]:
+    """Articles naming one of the article's rarest names that the words did not find
+    (scored 0 on words: they stay on the names they share)."""
+    reader = s.reader()
+    out: list[tuple[int, float]] = []
+    for name, _w in sorted(weights.items(), key=lambda nw: -nw[1]):
+        df = reader.doc_frequency(ENTITY_FIELD, name)
+        if not 2 <= df <= PER_NAME:
+            continue
+        for d in s.postings(ENTITY_FIELD, name).all_ids():
+            if d != docnum and d not in seen and not reader.is_deleted(d):
+                seen.add(d)
+                out.append((d, 0.0))
+        if len(out) >= RARE_NAMES * PER_NAME:
+            break
+    return out
 
 
 def _copy_of(stored: dict[str, Any]) -> dict[str, Any]:

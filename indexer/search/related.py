@@ -1,19 +1,22 @@
-"""Related articles that share what the article is about: its category or the names in it.
+"""Related articles: those sharing the words and the names an article is about.
 
 More-like-this over pyvi words alone links a military story to "Microsoft, Fujitsu phát
-triển máy chủ thế hệ mới" through common words ("phát triển", "thế hệ"). Candidates are
-re-ranked here: one that shares a named entity (a run of capitalised syllables: "Nhật Bản",
-"Lloyd Austin") or the category keeps its score with a bonus; one sharing neither must be
-nearly as similar as the best to stay.
+triển máy chủ thế hệ mới" through common words ("phát triển", "thế hệ") and a country both
+name ("Nhật Bản"). Candidates are re-ranked here by the words and by the people, places
+and organisations they share with the article (the index-time entities of
+:mod:`indexer.text.entities`), each name weighted by its rarity in the archive: one that
+shares only common names and not the category must be nearly as similar as the best to
+stay. Indexes built before entities use runs of capitalised syllables instead.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Candidate", "named_entities", "rerank"]
+__all__ = ["Candidate", "name_weights", "named_entities", "rerank"]
 
 _WORD = re.compile(r"[^\W\d_]+")
 # Text read for names: the title and the start of the body (where a news story names them).
@@ -22,12 +25,19 @@ NAME_CHARS = 3000
 UNRELATED_FLOOR = 0.8
 
 
+# Below this share of the best similarity, a candidate stays only on the names it shares.
+WEAK_WORDS = 0.4
+# ... or name at least this share of the article's name weight (see name_weights).
+MIN_SHARED = 0.12
+# How much the shared names count beside the words' similarity.
+NAME_WEIGHT = 1.5
+
+
 @dataclass(frozen=True)
 class Candidate:
-    score: float
+    score: float  # more-like-this similarity of the words
     category: str | None
-    title: str
-    body: str
+    names: frozenset[str]  # its people, places and organisations
 
 
 def named_entities(title: str, body: str) -> set[str]:
@@ -51,18 +61,31 @@ def named_entities(title: str, body: str) -> set[str]:
     return names
 
 
-def rerank(doc_title: str, doc_body: str, doc_category: str | None,
+def name_weights(names: Iterable[str], doc_frequency, n_docs: int) -> dict[str, float]:
+    """Each name's weight: how rare it is in the archive (``log(N / df)``), so sharing
+    "Yoko Kamikawa" says much more than sharing "Mỹ" or "Nhật Bản"."""
+    return {n: math.log(max(n_docs, 2) / max(1, doc_frequency(n))) for n in names}
+
+
+def rerank(doc_names: Mapping[str, float], doc_category: str | None,
            candidates: Sequence[Candidate]) -> list[int]:
-    """Indexes of ``candidates`` to show, best first."""
+    """Indexes of ``candidates`` to show, best first.
+
+    A candidate's value is its more-like-this similarity (as a share of the best one's)
+    plus the share of the article's name weight it names too, with a bonus for the same
+    category. One that shares neither a good part of the names (``MIN_SHARED``) nor the
+    category stays only when its words are nearly as similar as the best's.
+    """
     if not candidates:
         return []
-    mine = named_entities(doc_title, doc_body)
+    total = sum(doc_names.values()) or 1.0
     best = max(c.score for c in candidates) or 1.0
     ranked = []
     for i, c in enumerate(candidates):
-        shared = len(mine & named_entities(c.title, c.body))
+        shared = sum(w for name, w in doc_names.items() if name in c.names) / total
         same = bool(doc_category and c.category == doc_category)
-        if not shared and not same and c.score < UNRELATED_FLOOR * best:
-            continue
-        ranked.append((c.score * (1 + 0.3 * same + 0.3 * min(shared, 3)), i))
+        words = c.score / best
+        if shared < MIN_SHARED and (words < WEAK_WORDS or not same and words < UNRELATED_FLOOR):
+            continue  # the same category with a few shared common words is noise too
+        ranked.append((words * (1 + 0.3 * same) + NAME_WEIGHT * shared, i))
     return [i for _s, i in sorted(ranked, reverse=True)]
