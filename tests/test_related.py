@@ -50,7 +50,7 @@ def test_a_candidate_sharing_only_common_names_must_be_nearly_the_best():
              Candidate(9.0, "Công nghệ", frozenset({"loc:Nhật Bản"})),
              Candidate(0.0, None, frozenset({"per:Yoko Kamikawa"}))]
     # The computer story shares only the country and is well below the best: left out.
-    assert rerank(mine, "Thế giới", cands) == [0, 3, 2]
+    assert rerank(mine, {"per:Yoko Kamikawa"}, "Thế giới", cands) == [0, 3, 2]
 
 
 def test_related_to_the_clients_example_leaves_out_the_computer_story(engine):

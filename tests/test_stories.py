@@ -97,6 +97,9 @@ def test_story_group_on_the_page_and_in_the_api(copies_index):
     assert len(grouped) == 1 and len(grouped[0]["same_story"]) == 2
     html = client.get("/?q=bộ chỉ huy quân sự Nhật Bản").get_data(as_text=True)
     assert "và 2 bài cùng nội dung từ" in html and '<details class="story">' in html
+    summary = html.split('<details class="story"><summary>', 1)[1].split("</summary>", 1)[0]
+    assert "Thanh Niên" in summary or "Tuổi Trẻ" in summary, summary
+    assert "thanhnien.vn" not in summary and "tuoitre.vn" not in summary, summary
 
 
 def test_one_article_from_json_lines_and_from_a_txt_copy_shows_once(tmp_path):

@@ -34,7 +34,7 @@ from indexer.ingest.readers.titles import looks_like_headline
 from indexer.search.complete import complete_query
 from indexer.search.reading import IndexLexicon, reading_of
 from indexer.text.restore import cached_model
-from indexer.search.related import Candidate, name_weights, named_entities, rerank
+from indexer.search.related import Candidate, name_weights, named_entities, rare_names, rerank
 from indexer.search.suggest import Suggester
 from indexer.search.tidy import tidy_request
 from indexer.search.synonyms import Synonyms, load_synonyms
@@ -1093,8 +1093,12 @@ class SearchEngine:
         reader = s.reader()
         mine = names_in(reader.stored_fields(doc.docnum), doc.title or "", doc.body or "")
         has_entities = ENTITY_FIELD in s.schema
-        weights = name_weights(mine, lambda n: reader.doc_frequency(ENTITY_FIELD, n) if has_entities else 1,
-                               reader.doc_count())
+
+        def df(name: str) -> int:
+            return reader.doc_frequency(ENTITY_FIELD, name) if has_entities else 1
+
+        weights = name_weights(mine, df, reader.doc_count())
+        rare = rare_names(df, mine, reader.doc_count())
         try:
             found = _more_like_topic(s, doc.docnum, mine, top=max(20, 4 * limit))
         except Exception:
@@ -1102,7 +1106,7 @@ class SearchEngine:
         if has_entities:
             found += _sharing_rare_names(s, doc.docnum, weights, {d for d, _s in found})
         fields = [reader.stored_fields(d) for d, _s in found]
-        order = rerank(weights, doc.category,
+        order = rerank(weights, rare, doc.category,
                        [Candidate(score, f.get("category"), frozenset(names_in(f, f.get("title") or "",
                                                                                f.get("body") or "")))
                         for (_d, score), f in zip(found, fields)])
@@ -1202,8 +1206,7 @@ def _sharing_rare_names(s, docnum: int, weights: dict[str, float], seen: set[int
     reader = s.reader()
     out: list[tuple[int, float]] = []
     for name, _w in sorted(weights.items(), key=lambda nw: -nw[1]):
-        df = reader.doc_frequency(ENTITY_FIELD, name)
-        if not 2 <= df <= PER_NAME:
+        if not 2 <= reader.doc_frequency(ENTITY_FIELD, name) <= PER_NAME:
             continue
         for d in s.postings(ENTITY_FIELD, name).all_ids():
             if d != docnum and d not in seen and not reader.is_deleted(d):

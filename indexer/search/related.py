@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Candidate", "name_weights", "named_entities", "rerank"]
+__all__ = ["Candidate", "name_weights", "named_entities", "rare_names", "rerank"]
 
 _WORD = re.compile(r"[^\W\d_]+")
 # Text read for names: the title and the start of the body (where a news story names them).
@@ -27,8 +27,8 @@ UNRELATED_FLOOR = 0.8
 
 # Below this share of the best similarity, a candidate stays only on the names it shares.
 WEAK_WORDS = 0.4
-# ... or name at least this share of the article's name weight (see name_weights).
-MIN_SHARED = 0.12
+# A name is rare (sharing it is enough) in at most this share of the articles, or this many.
+RARE_SHARE, RARE_MIN = 0.005, 12
 # How much the shared names count beside the words' similarity.
 NAME_WEIGHT = 1.5
 
@@ -67,14 +67,15 @@ def name_weights(names: Iterable[str], doc_frequency, n_docs: int) -> dict[str, 
     return {n: math.log(max(n_docs, 2) / max(1, doc_frequency(n))) for n in names}
 
 
-def rerank(doc_names: Mapping[str, float], doc_category: str | None,
+def rerank(doc_names: Mapping[str, float], rare: Collection[str], doc_category: str | None,
            candidates: Sequence[Candidate]) -> list[int]:
     """Indexes of ``candidates`` to show, best first.
 
     A candidate's value is its more-like-this similarity (as a share of the best one's)
     plus the share of the article's name weight it names too, with a bonus for the same
-    category. One that shares neither a good part of the names (``MIN_SHARED``) nor the
-    category stays only when its words are nearly as similar as the best's.
+    category. One that names none of the article's ``rare`` names (few articles name
+    them: "Yoko Kamikawa", not "Nhật Bản") stays only with the same category and some of
+    the words, or with words nearly as similar as the best's.
     """
     if not candidates:
         return []
@@ -85,7 +86,15 @@ def rerank(doc_names: Mapping[str, float], doc_category: str | None,
         shared = sum(w for name, w in doc_names.items() if name in c.names) / total
         same = bool(doc_category and c.category == doc_category)
         words = c.score / best
-        if shared < MIN_SHARED and (words < WEAK_WORDS or not same and words < UNRELATED_FLOOR):
-            continue  # the same category with a few shared common words is noise too
+        if not any(name in c.names for name in rare) and \
+                (words < WEAK_WORDS or not same and words < UNRELATED_FLOOR):
+            continue  # common names and a few common words are noise, in any category
         ranked.append((words * (1 + 0.3 * same) + NAME_WEIGHT * shared, i))
     return [i for _s, i in sorted(ranked, reverse=True)]
+
+
+def rare_names(doc_frequency, names: Iterable[str], n_docs: int) -> set[str]:
+    """The names few articles share (at most ``RARE_SHARE`` of the archive, or
+    ``RARE_MIN`` articles): sharing one says two articles are about the same thing."""
+    limit = max(RARE_MIN, RARE_SHARE * n_docs)
+    return {n for n in names if doc_frequency(n) <= limit}
