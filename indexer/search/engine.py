@@ -21,7 +21,7 @@ from typing import Any
 from indexer.search import query as vq
 
 from indexer.backends.whoosh import internals, store
-from indexer.backends.whoosh.reader import SearcherPool, facet_columns
+from indexer.backends.whoosh.reader import SearcherPool, facet_columns, search_weighted_terms
 from indexer.backends.whoosh.translate import to_whoosh
 from indexer.config import Config
 from indexer.backends.whoosh.postings import DocSets, SharedState, docsets_for
@@ -1184,15 +1184,10 @@ def _more_like_topic(s, docnum: int, names, top: int, numterms: int = 12) -> lis
     (:func:`indexer.search.related.rerank`); among the words they would link a military
     story to any article naming Japan. What is left says what the article is about.
     """
-    from whoosh import query as wq
-
     own = {n.split(":", 1)[-1].lower().replace(" ", "_") for n in names}
     terms = [(w, weight) for w, weight in s.key_terms([docnum], "words", numterms=numterms + len(own))
              if w not in own][:numterms]
-    if not terms:
-        return []
-    q = wq.Or([wq.Term("words", w, boost=weight) for w, weight in terms])
-    return [(h.docnum, float(h.score or 0)) for h in s.search(q, limit=top, mask={docnum})]
+    return search_weighted_terms(s, "words", terms, top, docnum) if terms else []
 
 
 # Names looked up for related articles: the article's rarest ones named elsewhere, and

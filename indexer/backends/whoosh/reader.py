@@ -15,7 +15,7 @@ from typing import Any
 
 from indexer.backends.whoosh import internals, store
 
-__all__ = ["FacetColumns", "SearcherPool", "facet_columns"]
+__all__ = ["FacetColumns", "SearcherPool", "facet_columns", "search_weighted_terms"]
 
 # field -> (distinct values, value number per document number; -1 = no value)
 FacetColumns = dict[str, tuple[list, list[int]]]
@@ -175,3 +175,14 @@ class SearcherPool:
         self._local.searcher = None
         if s is not None:
             s.close()
+
+
+def search_weighted_terms(searcher: Any, fieldname: str, terms: list[tuple[str, float]], top: int,
+                          leave_out: int) -> list[tuple[int, float]]:
+    """``(docnum, score)`` of the ``top`` documents best matching any of ``terms`` (each
+    boosted by its weight), without document ``leave_out``: Whoosh's more-like-this
+    query over terms the caller chose (:meth:`SearchEngine.related`)."""
+    from whoosh import query as wq
+
+    q = wq.Or([wq.Term(fieldname, w, boost=weight) for w, weight in terms])
+    return [(h.docnum, float(h.score or 0)) for h in searcher.search(q, limit=top, mask={leave_out})]
