@@ -75,7 +75,7 @@ def test_export_is_bounded_by_export_max_and_keeps_filters(core_index):
     from indexer.search.engine import SearchEngine
 
     engine = SearchEngine(core_index.with_overrides(**{"search.export_max": 7}))
-    rows = list(export_rows(engine, SearchRequest(q="nhat ban", outlet=["nld.com.vn"]),
+    rows = list(export_rows(engine, SearchRequest(q="viet nam", outlet=["nld.com.vn"]),
                             engine.config.search.export_max))
     assert len(rows) == 7 and {r["outlet"] for r in rows} == {"nld.com.vn"}
     assert [r["rank"] for r in rows] == list(range(1, 8))
