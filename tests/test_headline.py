@@ -197,3 +197,10 @@ def test_a_headline_longer_than_a_result_line_is_not_made_by_a_split():
     assert split_title(row["title"]) is None
     art = record_to_article({"title": row["title"], "body": "", "outlet": row["outlet"]}, "s", "w")
     assert len(art.title.split()) <= MAX_DISPLAY_WORDS
+
+
+def test_a_full_stop_ending_a_line_of_the_text_is_not_carried_into_the_headline():
+    """The text writes "European Super League.\\nHLV Koeman": the restored headline is one line."""
+    rec = next(r for r in UNC.values() if "barcelona-chua-rut-khoi-european-super-league" in r["url"])
+    title = record_to_article(rec, "s", "w").title
+    assert "\n" not in title and "League HLV Koeman" in title

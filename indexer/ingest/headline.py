@@ -360,7 +360,7 @@ class _Text:
         """Adjacent lower-cased tokens with nothing but a space or joining mark between."""
         low = self.lowered()
         return {(low[k], low[k + 1]) for k in range(len(low) - 1)
-                if _KEEP_SEP.match(self.text[self.spans[k][1]:self.spans[k + 1][0]]) or
+                if _KEEP_SEP.fullmatch(self.text[self.spans[k][1]:self.spans[k + 1][0]]) or
                 self.text[self.spans[k][1]:self.spans[k + 1][0]] == " "}
 
     def sentence_initial(self, i: int) -> bool:
@@ -399,7 +399,6 @@ def pair_prior() -> dict[str, dict[str, float]]:
 _TEXT_PAIR_WEIGHT = 6.0
 _TEXT_FORM_WEIGHT = 1.0
 _PAIR_SMOOTHING = 0.2
-_UNSEEN_SHARE = 0.01
 
 
 def _unigram_share(form: str, prior: dict[str, list[tuple[str, float]]]) -> float:
@@ -470,19 +469,21 @@ def _decode(t: _Text, slug: Sequence[str], cands: list[dict[str, tuple[int, int]
     return max(best[-1].values(), key=lambda v: v[0])[1]
 
 
-def _place_for(t: _Text, form: str, i: int, chosen: Sequence[str], place: tuple[int, int] | None
-               ) -> tuple[int, int] | None:
-    """Where the text spells ``form`` beside the chosen neighbours (for its capitals and
-    punctuation), else any place it spells it, else None."""
+def _place_for(t: _Text, form: str, i: int, chosen: Sequence[str], place: tuple[int, int] | None,
+               after: int | None) -> tuple[int, int] | None:
+    """Where the text spells ``form`` (for its capitals and punctuation): right after the
+    previous word's place ``after`` if it can, else beside the chosen neighbours, else
+    anywhere it spells it; None where it does not."""
     if place is None:
         return None
     lowered = t.lowered()
     places = [(p, p) for p, w in enumerate(lowered) if w == form] or [place]
-    def fit(pl: tuple[int, int]) -> tuple[int, bool]:
+    def fit(pl: tuple[int, int]) -> tuple[bool, int, bool]:
         first, last = pl
         left = i > 0 and first > 0 and lowered[first - 1] == chosen[i - 1]
         right = i + 1 < len(chosen) and last + 1 < len(lowered) and lowered[last + 1] == chosen[i + 1]
-        return int(left) + int(right), not t.sentence_initial(first)  # a sentence's capital tells least
+        # a sentence's capital tells least
+        return after is not None and first == after + 1, int(left) + int(right), not t.sentence_initial(first)
     return max(places, key=fit)
 
 
@@ -513,7 +514,7 @@ def restore_slug(slug: Sequence[str], text: str) -> SlugRestoration:
     guessed = sum(1 for h, b in zip(held, beside) if h and not b)
     pieces: list[tuple[str, int | None, int | None]] = []  # (form, first token, last token)
     for i, form in enumerate(chosen):
-        place = _place_for(t, form, i, chosen, cands[i][form])
+        place = _place_for(t, form, i, chosen, cands[i][form], pieces[-1][2] if pieces else None)
         if place is None:
             pieces.append((form, None, None))
         else:
@@ -525,7 +526,7 @@ def restore_slug(slug: Sequence[str], text: str) -> SlugRestoration:
             sep = " "
             if prev_last is not None and start_tok is not None and start_tok == prev_last + 1:
                 between = t.text[t.spans[prev_last][1]:t.spans[start_tok][0]]
-                if _KEEP_SEP.match(between):
+                if _KEEP_SEP.fullmatch(between):
                     sep = between
             out.append(sep)
         out.append(form)
