@@ -174,7 +174,7 @@ def test_slug_words_the_text_lacks_take_the_corpus_spelling_of_the_pair(record, 
     slug = url_slug(rec["url"])
     restored = " ".join(restore_slug(slug, clean_text(rec["body"])).headline.lower().replace(",", "").split())
     assert words in restored
-    monkeypatch.setattr(headline_module, "pair_prior", lambda: {})
+    monkeypatch.setattr(headline_module, "pair_prior", lambda: headline_module.PairTable({}))
     without = " ".join(restore_slug(slug, clean_text(rec["body"])).headline.lower().replace(",", "").split())
     assert words not in without
 

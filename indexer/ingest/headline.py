@@ -30,6 +30,7 @@ from indexer.text.normalize import fold
 
 __all__ = [
     "MAX_DISPLAY_WORDS",
+    "PairTable",
     "SlugRestoration",
     "TitleSplit",
     "display_title",
@@ -376,21 +377,38 @@ def _spelling(t: _Text, first: int, last: int, lower: frozenset[str]) -> str:
     return form
 
 
-@lru_cache(maxsize=1)
-def pair_prior() -> dict[str, dict[str, float]]:
-    """Folded syllable pair -> {"form_a form_b": share of the pair} for the pairs whose
+class PairTable:
+    """Folded syllable pair -> {"form_a form_b": share of the pair}, for the pairs whose
     spelling the syllables' commonest forms would not give (``indexer/data/bigrams.txt.gz``,
-    made by ``corpus/make_bigrams.py`` from the corpus' bodies and VNTC headlines)."""
+    made by ``corpus/make_bigrams.py`` from the corpus' bodies and VNTC headlines). Lines are
+    parsed when first asked for: a reader process pays for the pairs its slugs use."""
+
+    def __init__(self, raw_lines: dict[str, str]):
+        self._raw = raw_lines
+        self._parsed: dict[str, dict[str, float]] = {}
+
+    def get(self, key: str, default: dict[str, float] | None = None) -> dict[str, float] | None:
+        shares = self._parsed.get(key)
+        if shares is None:
+            rest = self._raw.get(key)
+            if rest is None:
+                return default
+            counts = [(f.replace("_", " "), int(n)) for f, _, n in (item.rpartition(":") for item in rest.split())]
+            total = sum(n for _f, n in counts)
+            shares = self._parsed[key] = {f: n / total for f, n in counts}
+        return shares
+
+
+@lru_cache(maxsize=1)
+def pair_prior() -> PairTable:
+    """The packaged pair table (read once per process)."""
     raw = resources.files("indexer").joinpath("data/bigrams.txt.gz").read_bytes()
-    pairs: dict[str, dict[str, float]] = {}
+    lines = {}
     for line in gzip.decompress(raw).decode("utf-8").splitlines():
         key, _, rest = line.partition("\t")
-        if not rest or key.startswith("#"):
-            continue
-        counts = [(f.replace("_", " "), int(n)) for f, _, n in (item.rpartition(":") for item in rest.split())]
-        total = sum(n for _f, n in counts)
-        pairs[key] = {f: n / total for f, n in counts}
-    return pairs
+        if rest and not key.startswith("#"):
+            lines[key] = rest
+    return PairTable(lines)
 
 
 # Weights of the evidence a slug word's spelling is decided on (tuned on the UNC 2020
@@ -405,7 +423,7 @@ def _unigram_share(form: str, prior: dict[str, list[tuple[str, float]]]) -> floa
     return _prior_share(form, prior) if form.isalpha() else 1.0
 
 
-def _association(a: str, b: str, fa: str, fb: str, pairs: dict[str, dict[str, float]],
+def _association(a: str, b: str, fa: str, fb: str, pairs: PairTable,
                  prior: dict[str, list[tuple[str, float]]]) -> float:
     """log of how much likelier the corpus writes ``a b`` than its syllable shares say
     (0 for a pair the table does not hold: its spelling is the syllables' commonest)."""
@@ -423,7 +441,7 @@ def _number(word: str) -> str:
 
 
 def _candidates(t: _Text, slug: Sequence[str], i: int, prior: dict[str, list[tuple[str, float]]],
-                pairs: dict[str, dict[str, float]]) -> dict[str, tuple[int, int] | None]:
+                pairs: PairTable) -> dict[str, tuple[int, int] | None]:
     """Lower-case spellings of slug word ``i`` -> a place in the text spelling it (or None):
     every spelling the text uses, the corpus' commonest ones, and the spellings the
     corpus gives it beside its slug neighbours ("ngo ngang": *ngỡ*, rare alone)."""
@@ -435,10 +453,10 @@ def _candidates(t: _Text, slug: Sequence[str], i: int, prior: dict[str, list[tup
         out.setdefault(form, None)
     if word.isalpha():
         if i > 0:
-            for pair in pairs.get(f"{_number(slug[i - 1])} {word}", ()):
+            for pair in pairs.get(f"{_number(slug[i - 1])} {word}") or ():
                 out.setdefault(pair.rpartition(" ")[2], None)
         if i + 1 < len(slug):
-            for pair in pairs.get(f"{word} {_number(slug[i + 1])}", ()):
+            for pair in pairs.get(f"{word} {_number(slug[i + 1])}") or ():
                 out.setdefault(pair.partition(" ")[0], None)
     return out or {word: None}
 
