@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.backends.opensearch.mapping import ANALYSED_FIELDS, PAIR_FIELDS
+from indexer.backends.opensearch.mapping import ANALYSED_FIELDS, PAIR_FIELDS, PRESENCE_FIELDS
 from indexer.backends.whoosh import store
 from indexer.build.export import ExportError, export_opensearch
 
@@ -39,7 +39,7 @@ def _index_terms(cfg) -> dict[tuple[str, str], int]:
     ix = store.open_index(cfg.path("index"))
     try:
         with ix.reader() as reader:
-            fields = set(ANALYSED_FIELDS + PAIR_FIELDS)
+            fields = set(ANALYSED_FIELDS + PAIR_FIELDS + PRESENCE_FIELDS)
             return {(f, t.decode("utf-8") if isinstance(t, bytes) else t): reader.doc_frequency(f, t)
                     for f, t in reader.all_terms() if f in fields}
     finally:
@@ -65,6 +65,9 @@ def test_mapping_declares_pre_analysed_fields_bm25_and_synonyms(exported):
     assert "search_analyzer" not in props["body_x"]  # synonyms are folded forms
     assert props["body_b"]["index_options"] == "docs" and props["body_b"]["norms"] is False
     assert props["key"] == {"type": "keyword"} and props["body"]["index"] is False
+    assert props["entities"] == props["story"] == {"type": "keyword"}
+    assert props["story_sig"] == {"type": "binary"} and props["title_indexed"] == {"type": "boolean"}
+    assert props["entity_names"]["index"] is False
     meta = mappings["_meta"]["vnsearch"]
     assert meta["documents"] > 200 and meta["phrase_pairs"] is True
     template = json.loads((out / "search-template.json").read_text(encoding="utf-8"))
@@ -88,7 +91,14 @@ def test_bulk_files_hold_every_article_with_the_index_terms(exported, core_index
     for doc in docs.values():
         for name in ANALYSED_FIELDS + PAIR_FIELDS:
             exported_terms.update((name, t) for t in set(doc.get(name, "").split()))
+        for name in PRESENCE_FIELDS:  # keyword arrays, one term each (entity names hold spaces)
+            assert isinstance(doc.get(name, []), list)
+            exported_terms.update((name, t) for t in set(doc.get(name, [])))
     assert dict(exported_terms) == _index_terms(core_index)
+    assert not summary.left_out, "every stored field has a mapping"
+    assert {name for name, _ in exported_terms} >= set(PRESENCE_FIELDS)
+    # Titles that are a lead standing in for a headline are shown, not searched.
+    assert all(d["title_indexed"] is bool(d.get("title_f")) for d in docs.values())
     seed = next(d for d in docs.values() if d.get("url") == SEED_URL)
     assert seed["title"] == SEED_TITLE
     assert seed["title_f"].startswith("my ra tuyen bo thanh lap bo chi huy quan su")

@@ -22,8 +22,9 @@ from indexer.backends.whoosh import store
 from indexer.build.builder import ProgressFn, _segment
 from indexer.build.tokencache import TokenCache
 from indexer.config import Config
+from indexer.text.minhash import band_terms, decode
 
-__all__ = ["ExportError", "ExportSummary", "export_opensearch", "synonym_rules"]
+__all__ = ["ExportError", "ExportSummary", "export_opensearch", "presence_terms", "synonym_rules"]
 
 MAPPING_NAME = "mapping.json"
 TEMPLATE_NAME = "search-template.json"
@@ -55,6 +56,19 @@ def synonym_rules(config: Config) -> list[str]:
 
     groups = load_synonyms(config.path(config.search.synonyms)).groups
     return [", ".join(" ".join(folds) for folds, _text in entries) for entries in groups]
+
+
+def presence_terms(stored: dict) -> dict[str, list[str]]:
+    """The article's presence-only terms as the builder indexed them: its entity terms
+    (stored one a line in ``entity_names``) and the band terms of its story signature."""
+    out: dict[str, list[str]] = {}
+    names = stored.get("entity_names")
+    if names:
+        out["entities"] = names.split("\n")
+    sig = decode(stored["story_sig"]) if stored.get("story_sig") else None
+    if sig is not None:
+        out["story"] = band_terms(sig)
+    return out
 
 
 def _prepare(out: Path) -> Path:
@@ -124,7 +138,7 @@ def _write_bulk(folder: Path, live: Path, cache: TokenCache, pairs: bool, index_
             if new_spans is not None:
                 cache.put(stored["hash"], *new_spans)
             action = {"index": {"_index": index_name, "_id": stored["key"]}}
-            doc = bulk_document(stored, streams)
+            doc = bulk_document(stored, streams, presence_terms(stored), title_indexed)
             for name in [n for n in doc if n not in known]:  # stored fields the mapping does not know yet
                 del doc[name]
                 summary.left_out.add(name)

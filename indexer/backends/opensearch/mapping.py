@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ANALYSED_FIELDS", "PAIR_FIELDS", "bulk_document", "index_body", "search_template"]
+__all__ = ["ANALYSED_FIELDS", "PAIR_FIELDS", "PRESENCE_FIELDS", "bulk_document", "index_body", "search_template"]
 
 # Whoosh's BM25F defaults, which vnsearch's scoring uses (title fields boosted 2 at query time).
 BM25_K1 = 1.2
@@ -27,7 +27,14 @@ FOLDED_FIELDS = ("title_f", "body_f")
 # Syllable pairs: presence only, never scored (phrase filters).
 PAIR_FIELDS = ("title_b", "body_b")
 KEYWORD_FIELDS = ("key", "hash", "source", "outlet", "category", "month")
-DISPLAY_FIELDS = ("title", "body", "author", "description")
+# Presence-only terms, one keyword each (arrays): the people, places and organisations named
+# in an article (``person:Nguyễn Văn A``, indexer.text.entities: entity facets and filters)
+# and its MinHash band terms (indexer.text.minhash: articles sharing one are candidate
+# copies of the same story, checked on ``story_sig``).
+PRESENCE_FIELDS = ("entities", "story")
+# ``description`` holds the lead (sapo) shown under a headline; ``entity_names`` the
+# entity terms one a line, as the index stores them.
+DISPLAY_FIELDS = ("title", "body", "author", "description", "entity_names")
 
 
 def _token_field(*, synonyms: bool, docs_only: bool = False, positions: bool = True) -> dict:
@@ -62,6 +69,13 @@ def index_body(synonym_rules: list[str], phrase_pairs: bool, meta: dict[str, Any
         props[name] = {"type": "keyword"}
     props["published"] = {"type": "date", "format": "yyyy-MM-dd||yyyy-MM||yyyy"}
     props["indexed_at"] = {"type": "date", "format": "yyyy-MM-dd'T'HH:mm:ss"}
+    for name in PRESENCE_FIELDS:
+        props[name] = {"type": "keyword"}
+    # The story's MinHash signature (base64 of 128 little-endian uint32): compared, never searched.
+    props["story_sig"] = {"type": "binary"}
+    # False when the title is the article's lead standing in for a headline: shown, not searched
+    # (title_f / title_x are then empty), as vnsearch does.
+    props["title_indexed"] = {"type": "boolean"}
     props["url"] = {"type": "keyword", "index": False}
     for name in DISPLAY_FIELDS:  # shown and highlighted, never searched as typed
         props[name] = {"type": "text", "index": False}
@@ -74,12 +88,18 @@ def index_body(synonym_rules: list[str], phrase_pairs: bool, meta: dict[str, Any
     }
 
 
-def bulk_document(stored: dict[str, Any], streams: dict[str, list]) -> dict[str, Any]:
+def bulk_document(stored: dict[str, Any], streams: dict[str, list],
+                  presence: dict[str, list[str]] | None = None, title_indexed: bool = True) -> dict[str, Any]:
     """One document for the bulk API: stored fields as they are, analysed fields as
-    their tokens joined by spaces (``words`` streams are ``(word, position)`` pairs)."""
+    their tokens joined by spaces (``words`` streams are ``(word, position)`` pairs),
+    presence-only terms (``entities``, ``story``) as keyword arrays."""
     doc = {name: value for name, value in stored.items() if value not in (None, "")}
     for name, tokens in streams.items():
         doc[name] = " ".join(t if isinstance(t, str) else t[0] for t in tokens)
+    for name, terms in (presence or {}).items():
+        if terms:
+            doc[name] = list(terms)
+    doc["title_indexed"] = title_indexed
     return doc
 
 
