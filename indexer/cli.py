@@ -129,12 +129,15 @@ def _index_on_dask(cfg, inputs, scheduler, rebuild, prune, from_raw, wait, progr
     from indexer.backends.whoosh import store
     from indexer.build.distributed import DaskBuildError, index_on_dask
 
-    if prune or from_raw:
-        raise click.UsageError(f"--dask cannot be combined with {'--prune' if prune else '--raw'} "
-                               f"(run that part without --dask)")
+    if from_raw:
+        # The raw store (fetched pages) lives on this machine only: the workers cannot read it.
+        raise click.UsageError("--dask cannot be combined with --raw: the fetched pages are stored on this "
+                               "machine, where the Dask workers cannot read them; run `vnsearch index --raw` "
+                               "without --dask")
     try:
-        summary = index_on_dask(cfg, inputs, scheduler, rebuild=rebuild, wait=wait, progress=progress)
-    except (DaskBuildError, store.IndexLockedError, store.IndexMissingError) as exc:
+        summary = index_on_dask(cfg, inputs, scheduler, rebuild=rebuild, prune=prune, wait=wait,
+                                progress=progress)
+    except (DaskBuildError, store.IndexLockedError, store.IndexMissingError, store.IndexWriteError) as exc:
         raise click.ClickException(str(exc)) from None
     _report_build(summary, cfg.path("index"))
 

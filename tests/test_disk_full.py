@@ -28,32 +28,6 @@ except ImportError:  # tests/ itself on sys.path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture()
-def small_disk(tmp_path):
-    """A tmpfs of ``size`` MB mounted at tmp_path/disk (unmounted afterwards)."""
-    mounts: list[Path] = []
-
-    def mount(size_mb: int) -> Path:
-        point = tmp_path / "disk"
-        point.mkdir()
-        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(point)],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            pytest.skip(f"cannot mount a small tmpfs here (needs root): {proc.stderr.strip()}")
-        mounts.append(point)
-        return point
-
-    def shrink(point: Path, size_bytes: int) -> None:
-        proc = subprocess.run(["mount", "-o", f"remount,size={max(1, size_bytes // 1024)}k", str(point)],
-                              capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr
-
-    mount.shrink = shrink  # type: ignore[attr-defined]
-    yield mount
-    for point in mounts:
-        subprocess.run(["umount", "-l", str(point)], capture_output=True)
-
-
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["VNSEARCH_CONFIG"] = str(ROOT / "config.toml")

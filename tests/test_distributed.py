@@ -26,7 +26,9 @@ from indexer.build.distributed import DaskBuildError, index_on_dask
 from indexer.ingest.readers import iter_files
 from indexer.search.engine import SearchEngine, SearchRequest
 
-from .conftest import CORE, SEED_URL, make_config, vnsearch_cmd
+from indexer.text.restore import MODEL_NAME
+
+from .conftest import CORE, SEED_URL, live_key_counts, make_config, vnsearch_cmd
 from .httpserver import LocalServer, file_route
 
 DASK = Path(sys.executable).with_name("dask")
@@ -242,6 +244,49 @@ def test_cli_index_dask(cluster, tmp_path):
     assert run.returncode == 0, run.stderr
     found = re.search(r"indexed (\d+),", run.stdout)
     assert found and int(found.group(1)) > 200 and str(index) in run.stdout
-    bad = subprocess.run(vnsearch_cmd("index", str(tmp_path), "--index", str(index), "--dask", address,
-                                      "--prune"), capture_output=True, text=True, timeout=120, check=False)
-    assert bad.returncode == 2 and "--prune" in bad.stderr
+    bad = subprocess.run(vnsearch_cmd("index", "--index", str(index), "--dask", address, "--raw"),
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert bad.returncode == 2 and "--raw" in bad.stderr and "cannot read them" in bad.stderr
+
+
+def test_dask_prune_and_restore_model_as_a_local_run(cluster, tmp_path):
+    """--prune on the cluster deletes the articles of vanished files as a local run does,
+    and the diacritics model (indexer.text.restore) is kept beside the index."""
+    address, _client = cluster
+    records = _records(40)
+    (tmp_path / "in").mkdir()
+    keep = _write_jsonl(tmp_path / "in" / "keep.jsonl", records[:30])
+    gone = _write_jsonl(tmp_path / "in" / "gone.jsonl", records[30:])
+    dask = make_config(tmp_path / "dask", **{"index.dask_partition": 16})
+    local = make_config(tmp_path / "local")
+    assert index_on_dask(dask, [keep, gone], address, rebuild=True).indexed == 40
+    index_articles(local, (FileInput(p) for p in [keep, gone]), rebuild=True)
+    assert (store.resolve(dask.path("index")) / MODEL_NAME).is_file()
+    gone.unlink()
+    got = index_on_dask(dask, [keep], address, prune=True)
+    want = index_articles(local, (FileInput(p) for p in [keep]), prune=True)
+    assert got.pruned == want.pruned == 10 and got.unchanged == 30
+    assert _contents(dask) == _contents(local)
+
+
+def test_dask_run_on_a_full_disk_fails_clearly_and_keeps_the_index(cluster, small_disk, tmp_path):
+    """A full disk while the coordinator writes the workers' segments: the local build's
+    IndexWriteError, what was committed intact, the run's uncommitted files removed."""
+    address, _client = cluster
+    records = _records(120)
+    first = _write_jsonl(tmp_path / "first.jsonl", records[:20])
+    rest = _write_jsonl(tmp_path / "rest.jsonl", records)
+    disk = small_disk(16)
+    cfg = make_config(tmp_path, **{"paths.index": str(disk / "index"), "index.dask_partition": 40})
+    assert index_on_dask(cfg, [first], address).indexed == 20
+    before = live_key_counts(cfg.path("index"))
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    with (disk / "filler").open("wb") as fh:  # leave about 100 kB: too little for the new segments
+        fh.write(b"\0" * max(0, free - 100 * 1024))
+    names = {p.name for p in store.resolve(cfg.path("index")).iterdir()}
+    with pytest.raises(store.IndexWriteError, match="is full.*nothing was lost"):
+        index_on_dask(cfg, [rest], address)
+    assert live_key_counts(cfg.path("index")) == before
+    assert {p.name for p in store.resolve(cfg.path("index")).iterdir()} <= names | {MODEL_NAME}
+    (disk / "filler").unlink()
+    assert index_on_dask(cfg, [rest], address).indexed == 100

@@ -267,14 +267,7 @@ def _index_articles(
                 cache.flush()
                 sink.commit(segments)
             if prune and folder is None:
-                for key, src in key_source.items():
-                    if key in seen_keys or not src or "://" in src:
-                        continue
-                    if not Path(src).exists():
-                        sink.delete(key)
-                        summary.pruned += 1
-                        notify("pruned", key)
-                sink.commit()
+                prune_missing(sink, key_source, seen_keys, summary, notify)
             cache.flush()
             # After the commits that hold the files' articles (before the swap, for a
             # rebuild): a crash before this costs the next run time, never correctness.
@@ -300,6 +293,20 @@ def _index_articles(
     summary.seconds = time.monotonic() - started
     notify("end", summary)
     return summary
+
+
+def prune_missing(sink: WhooshSink, key_source: dict[str, str], seen_keys: set[str],
+                  summary: BuildSummary, notify: ProgressFn) -> None:
+    """Delete (and commit) the articles whose source file is gone, other than those this
+    run read (``--prune``); URLs are never pruned (they may only be unreachable)."""
+    for key, src in key_source.items():
+        if key in seen_keys or not src or "://" in src:
+            continue
+        if not Path(src).exists():
+            sink.delete(key)
+            summary.pruned += 1
+            notify("pruned", key)
+    sink.commit()
 
 
 def open_build_target(config: Config, live: Path, rebuild: bool, summary: BuildSummary,

@@ -26,6 +26,7 @@ until the coordinator commits segments it has in hand.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -54,6 +55,7 @@ from indexer.build.builder import (
     _skip,
     _SubWriter,
     article_key,
+    prune_missing,
 )
 from indexer.build.tokencache import TokenCache
 from indexer.config import Config
@@ -433,14 +435,25 @@ def _connect(scheduler: str):
 
 
 def index_on_dask(config: Config, inputs: Iterable[str | os.PathLike[str]], scheduler: str, *,
-                  rebuild: bool = False, wait: bool = False,
+                  rebuild: bool = False, prune: bool = False, wait: bool = False,
                   progress: ProgressFn | None = None) -> BuildSummary:
     """Index ``inputs`` (paths the workers can read, or URLs) on the Dask cluster at
     ``scheduler``; same outcomes and commits as :func:`indexer.build.index_articles`.
 
-    Raises :class:`DaskBuildError` when the cluster cannot do it, and
-    :class:`store.IndexLockedError` when another writer is running (unless ``wait``).
+    Raises :class:`DaskBuildError` when the cluster cannot do it,
+    :class:`store.IndexLockedError` when another writer is running (unless ``wait``) and,
+    like a local build, :class:`store.IndexWriteError` for a full disk or an unwritable
+    index folder (the live index left as it was, this run's uncommitted files removed).
     """
+    try:
+        return _index_on_dask(config, inputs, scheduler, rebuild=rebuild, prune=prune, wait=wait,
+                              progress=progress)
+    except OSError as exc:
+        raise store.write_error(config.path("index"), exc) from None
+
+
+def _index_on_dask(config: Config, inputs: Iterable[str | os.PathLike[str]], scheduler: str, *,
+                   rebuild: bool, prune: bool, wait: bool, progress: ProgressFn | None) -> BuildSummary:
     import time
 
     live = config.path("index")
@@ -451,7 +464,7 @@ def index_on_dask(config: Config, inputs: Iterable[str | os.PathLike[str]], sche
     client = _connect(scheduler)
     try:
         with store.writer_lock(live, wait=wait):
-            folder, sink, (known_hash, hash_key, _sources) = open_build_target(config, live, rebuild, summary)
+            folder, sink, (known_hash, hash_key, key_source) = open_build_target(config, live, rebuild, summary)
             target = folder if folder is not None else store.resolve(live)
             cache = TokenCache(config.path("cache"))
             decider = _Decider(known_hash, hash_key, summary, notify)
@@ -462,16 +475,26 @@ def index_on_dask(config: Config, inputs: Iterable[str | os.PathLike[str]], sche
                 notify("start", sum((p.stop - p.start) for p in parts if p.stop is not None)
                        + sum(len(p.files) for p in parts) or None)
                 coordinator.run(parts)
+                if prune and folder is None:
+                    prune_missing(sink, key_source, decider.seen, summary, notify)
                 sink.each_text(functools.partial(update_restore_model, target,  # indexer.text.restore
                                                  forgotten=sink.deleted_texts()))
                 if folder is not None:
-                    store.activate(live, folder)
+                    store.activate(live, folder, keep=config.index.keep_generations)
                     folder = None
+            except OSError:
+                if folder is None:  # free what this run wrote and never committed
+                    with contextlib.suppress(OSError):
+                        sink.cancel()
+                    store.discard_uncommitted(target)
+                raise
             finally:
-                cache.close()
-                sink.close()
-                if folder is not None:  # a failed rebuild leaves the live index untouched
-                    shutil.rmtree(folder, ignore_errors=True)
+                try:
+                    sink.close()  # may fail too, on a full disk
+                finally:
+                    cache.close()
+                    if folder is not None:  # a failed rebuild leaves the live index untouched
+                        shutil.rmtree(folder, ignore_errors=True)
     finally:
         client.close()
     summary.seconds = time.monotonic() - started
