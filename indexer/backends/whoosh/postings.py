@@ -25,14 +25,17 @@ import time
 import zlib
 from array import array
 from collections import OrderedDict
+from functools import partial
 from itertools import accumulate
 from dataclasses import dataclass
 from typing import NamedTuple
 from collections.abc import Callable, Iterable, Iterator
 
+import numpy as np
 from whoosh.reading import TermNotFound
 
 from indexer.backends.whoosh import internals
+from indexer.backends.whoosh.segments import SEGMENTS, SegmentCache, SegmentPostings, segment_key
 from indexer.backends.whoosh.positions import CompactPositions, iter_positions
 from indexer.backends.whoosh.schema import bigrams
 from indexer.backends.whoosh.translate import to_whoosh
@@ -47,11 +50,11 @@ CHAMPIONS = 1000
 # Terms kept per searcher: a bitset (doc_count/8 bytes: 11 KB at 86,785 articles) and
 # up to CHAMPIONS (docnum, score) pairs (8 KB): at most about 40 MB.
 TERM_CACHE_SIZE = 2048
-# Decoded posting blocks (ids and encoded positions of up to 128 documents) kept for
-# re-scoring and phrase checks, by their size in memory (a block's values are joined
-# into one bytes object: about 11 bytes a posting for a syllable seen once). On the
-# full corpus, 96 MB holds the blocks of the benchmark's whole query mix.
-BLOCK_CACHE_BYTES = 96 * 1024 * 1024
+# Decoded posting blocks (ids and encoded positions of up to 128 documents) are kept for
+# re-scoring and phrase checks per segment, across index states, by their size in memory
+# (a block's values are joined into one bytes object: about 11 bytes a posting for a
+# syllable seen once): indexer.backends.whoosh.segments.BLOCK_CACHE_BYTES. On the full
+# corpus, 96 MB holds the blocks of the benchmark's whole query mix.
 # A phrase checked on at most this many candidates keeps the blocks it decoded (more
 # would flush the cache re-scoring relies on).
 PHRASE_KEEP_DOCS = 65_536
@@ -146,6 +149,51 @@ def _read_postings(m) -> tuple[list[int], list[float], "_BlockMap | None"]:
     return slow_ids, slow_weights, None
 
 
+def _segment_postings(sub, fieldname: str, text: str, scorable: bool) -> SegmentPostings | None:
+    """One segment's postings of a term as arrays (None: the segment lacks the term)."""
+    try:
+        m = sub.postings(fieldname, text)
+    except (TermNotFound, KeyError):
+        return None
+    ids, weights, blockmap = _read_postings(m)
+    ids_a = np.array(ids, dtype=np.int32)
+    weights_a = np.array(weights, dtype=np.float64) if scorable else None
+    size = 200 + ids_a.nbytes + (weights_a.nbytes if weights_a is not None else 0)
+    if blockmap is not None:
+        size += 12 * len(blockmap.maxids)
+    return SegmentPostings(ids_a, weights_a, blockmap, size)
+
+
+def _segment_lengths(sub, fieldname: str) -> np.ndarray:
+    """A segment's per-document lengths of ``fieldname`` (0 past the lengths column)."""
+    from whoosh.util.numeric import byte_to_length
+
+    n = sub.doc_count_all()
+    raw = internals.lengths_bytes(sub, fieldname)
+    if raw is None:  # another codec: ask document by document
+        return np.array([sub.doc_field_length(d, fieldname, 0) or 0 for d in range(n)], dtype=np.int64)
+    table = np.array([byte_to_length(i) for i in range(256)], dtype=np.int64)
+    out = np.zeros(n, dtype=np.int64)
+    got = table[np.frombuffer(raw, dtype=np.uint8)]
+    out[:len(got)] = got[:n]
+    return out
+
+
+def _by_date(values: list, ids: np.ndarray) -> tuple[list[str], list[int]]:
+    """(dates ascending, their documents) for documents with a date, on one date by
+    document number: ``sorted((date, docnum))`` with the sort done by numpy."""
+    ranked = sorted(range(len(values)), key=values.__getitem__)
+    rank = np.full(len(values) + 1, -1, dtype=np.int64)  # index -1: no value
+    for r, n in enumerate(ranked):
+        if values[n]:
+            rank[n] = r
+    doc_rank = rank[ids]
+    docs = np.flatnonzero(doc_rank >= 0)
+    order = np.argsort(doc_rank[docs], kind="stable")
+    docs = docs[order]
+    return [values[ranked[r]] for r in doc_rank[docs].tolist()], docs.tolist()
+
+
 class _Block(NamedTuple):
     """A decoded posting block as cached: document numbers, the encoded positions of
     each joined into one bytes object with an offsets array, their decoder, and the
@@ -167,10 +215,33 @@ class _BlockMap:
 
 
 def bits_from_ids(ids: Iterable[int], size: int) -> int:
-    buf = bytearray((size + 8) // 8)
-    for d in ids:
-        buf[d >> 3] |= 1 << (d & 7)
-    return int.from_bytes(buf, "little")
+    """A bitset of ``size`` documents with the bits of ``ids`` set."""
+    return bits_from_array(np.fromiter(ids, dtype=np.int64), size)
+
+
+def bits_from_array(ids: np.ndarray, size: int) -> int:
+    """:func:`bits_from_ids` for a numpy array of document numbers (set and packed in C)."""
+    flags = np.zeros(size, dtype=bool)
+    flags[ids] = True
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
+
+
+def _champions(scores: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CHAMPIONS best (score, document) pairs, best first, ties to the higher
+    document number: what ``heapq.nlargest`` over ``zip(scores, ids)`` gives."""
+    n = len(scores)
+    if n > CHAMPIONS:
+        kth = np.partition(scores, n - CHAMPIONS)[n - CHAMPIONS]
+        keep = np.flatnonzero(scores >= kth)  # every tie at the boundary, then sorted
+        scores, ids = scores[keep], ids[keep]
+    order = np.lexsort((ids, scores))[::-1][:CHAMPIONS]
+    return ids[order], scores[order]
+
+
+def _bm25(idf: float, tf: np.ndarray, fl: np.ndarray, avgfl: float, B: float, K1: float) -> np.ndarray:
+    """whoosh.scoring.bm25 over arrays: the same operations in the same order, so each
+    score is the very double Whoosh computes for that posting."""
+    return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
 
 
 class SharedState:
@@ -181,17 +252,16 @@ class SharedState:
     plain Python data, the same for every searcher of the same index state.
     """
 
-    def __init__(self):
+    def __init__(self, segments: SegmentCache | None = None):
         self.lock = threading.Lock()
         self.terms: "OrderedDict[tuple[str, str], TermData]" = OrderedDict()
         self.ranges: "OrderedDict[tuple, int]" = OrderedDict()
-        self.blocks: "OrderedDict[tuple, _Block]" = OrderedDict()
-        self.block_bytes = 0
         self.values: dict[str, list[int]] = {}
         self.dates: tuple[list[str], list[int]] | None = None
-        self.lengths: dict[tuple[int, str], list[int]] = {}
         self.live: int | None = None
         self.facet_columns: dict | None = None
+        # What outlives this state: each segment's postings, lengths and blocks.
+        self.segments: SegmentCache = segments if segments is not None else SEGMENTS
 
 
 class DocSets:
@@ -208,9 +278,8 @@ class DocSets:
         self._lock = shared.lock
         self._terms = shared.terms
         self._ranges = shared.ranges
-        self._blocks = shared.blocks
+        self._segments = shared.segments
         self._values = shared.values
-        self._length_cache = shared.lengths
         self._deadline: float | None = None
         if shared.live is None:
             shared.live = bits_from_ids(self.reader.all_doc_ids(), self.size)
@@ -243,61 +312,46 @@ class DocSets:
         return got
 
     def _read_term(self, fieldname: str, text: str) -> TermData:
-        """One pass over the term's postings: bitset, and BM25 (as Whoosh's BM25F scores it)."""
+        """The term's bitset and BM25 champions (as Whoosh's BM25F scores them), from each
+        segment's postings: read once per segment, kept across index states."""
         schema = self.searcher.schema
         if fieldname not in schema or not self.reader.doc_frequency(fieldname, text):
             return _EMPTY
         # A filter (syllable pairs) is not scored: its bitset only, no champion list.
-        scorer = self._scorer(fieldname, text) if schema[fieldname].scorable else None
-        ids_all: list[int] = []
-        scores_all: list[float] = []
+        scorable = bool(schema[fieldname].scorable)
+        ids_parts: list[np.ndarray] = []
+        tf_parts: list[np.ndarray] = []
+        fl_parts: list[np.ndarray] = []
         blocks: list = []
         for sub, offset in self.reader.leaf_readers():
-            try:
-                m = sub.postings(fieldname, text)
-            except (TermNotFound, KeyError):
-                blocks.append(None)
+            segkey = segment_key(sub)
+            seg = self._segments.postings(segkey, fieldname, text,
+                                          partial(_segment_postings, sub, fieldname, text, scorable))
+            blocks.append(seg.blocks)
+            if not len(seg.ids):
                 continue
-            ids, weights, blockmap = _read_postings(m)
-            blocks.append(blockmap)
-            ids_all.extend(d + offset for d in ids)
-            if scorer is not None:
-                lengths = self._lengths(sub, offset, fieldname)
-                scores_all.extend(map(scorer, weights, [lengths[d] if d < len(lengths) else 1 for d in ids]))
-        bits = bits_from_ids(ids_all, self.size) & self.live
-        best = heapq.nlargest(CHAMPIONS, zip(scores_all, ids_all)) if scorer is not None else []
-        return TermData(bits, array("i", [d for _, d in best]), array("f", [sc for sc, _ in best]),
-                        len(ids_all), tuple(blocks))
+            ids_parts.append(seg.ids.astype(np.int64) + offset)
+            if scorable and seg.weights is not None:
+                tf_parts.append(seg.weights)
+                fl_parts.append(self._lengths(sub, segkey, fieldname)[seg.ids])
+        ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int64)
+        bits = bits_from_array(ids, self.size) & self.live
+        if not scorable or not tf_parts:
+            return TermData(bits, array("i"), array("f"), len(ids), tuple(blocks))
+        scores = self._scores(fieldname, text, np.concatenate(tf_parts), np.concatenate(fl_parts))
+        docs, best = _champions(scores, ids)
+        return TermData(bits, array("i", docs.astype(np.int32).tobytes()),
+                        array("f", best.astype(np.float32).tobytes()), len(ids), tuple(blocks))
 
-    def _scorer(self, fieldname: str, text: str):
-        from whoosh.scoring import bm25
-
+    def _scores(self, fieldname: str, text: str, tf: np.ndarray, fl: np.ndarray) -> np.ndarray:
         B, K1 = internals.bm25_parameters(self.searcher.weighting, fieldname)
         idf = self.searcher.idf(fieldname, text)
         avgfl = self.searcher.avg_field_length(fieldname) or 1
+        return _bm25(idf, tf, fl, avgfl, B, K1)
 
-        def score(weight: float, length: int) -> float:
-            return bm25(idf, weight, length, avgfl, B, K1)
-
-        return score
-
-    def _lengths(self, sub, offset: int, fieldname: str) -> list[int]:
+    def _lengths(self, sub, segkey: tuple, fieldname: str) -> np.ndarray:
         """Per-document field lengths of one segment (Whoosh's one-byte encoding, decoded)."""
-        cache = self._length_cache
-        key = (offset, fieldname)
-        got = cache.get(key)
-        if got is None:
-            from whoosh.util.numeric import byte_to_length
-
-            table = [byte_to_length(i) for i in range(256)]
-            n = sub.doc_count_all()
-            raw = internals.lengths_bytes(sub, fieldname)
-            if raw is None:  # another codec: ask document by document
-                got = [sub.doc_field_length(d, fieldname, 0) or 0 for d in range(n)]
-            else:
-                got = [table[b] for b in raw] + [0] * (n - len(raw))
-            cache[key] = got
-        return got
+        return self._segments.lengths(segkey, fieldname, partial(_segment_lengths, sub, fieldname))
 
     def value_bits(self, name: str) -> list[int]:
         """One bitset per distinct value of facet field ``name`` (same order as its values)."""
@@ -341,8 +395,7 @@ class DocSets:
         """(dates ascending, their document numbers), for range filters and newest-first."""
         if self._shared.dates is None:
             values, ids = self._columns["published"]
-            pairs = sorted((values[n], d) for d, n in enumerate(ids) if n >= 0 and values[n])
-            self._shared.dates = ([p for p, _ in pairs], [d for _, d in pairs])
+            self._shared.dates = _by_date(values, np.array(ids, dtype=np.int64))
         return self._shared.dates
 
     def newest(self, bits: int, limit: int) -> list[int]:
@@ -489,6 +542,7 @@ class DocSets:
                 continue
             postfile = internals.postings_file(sub)  # a block map exists for whoosh3 segments only
             internals.PATHS["positions.fast"] += 1
+            segkey = segment_key(sub)
             maxids = blockmap.maxids
             nblocks = len(maxids)
             bi = 0
@@ -501,11 +555,8 @@ class DocSets:
                         break
                 if bi != current:  # one cache look-up per block, not per document
                     current = bi
-                    key = (li, fieldname, text, bi)
-                    with self._lock:
-                        block = self._blocks.get(key)
-                        if block is not None:
-                            self._blocks.move_to_end(key)
+                    key = (segkey, fieldname, text, bi)
+                    block = self._segments.block(key)
                     if block is None:
                         bids, vals = _read_block(postfile, blockmap.starts[bi])
                         # Values joined into one bytes object with an offsets array: a
@@ -515,24 +566,13 @@ class DocSets:
                         offs = array("I", accumulate(map(len, vals), initial=0))
                         block = _Block(bids, joined, offs, decoder, 200 + 8 * len(vals) + len(joined))
                         if keep:
-                            self._remember_block(key, block)
+                            self._segments.keep_block(key, block, block.size)
                 assert block is not None
                 i = bisect.bisect_left(block.ids, d)
                 if i < len(block.ids) and block.ids[i] == d:
                     offs = block.offsets
                     out[d + offset] = frozenset(block.decode(block.joined[offs[i]:offs[i + 1]]))
         return out
-
-    def _remember_block(self, key: tuple, block: "_Block") -> None:
-        shared = self._shared
-        with self._lock:
-            if key in self._blocks:
-                return
-            self._blocks[key] = block
-            shared.block_bytes += block.size
-            while shared.block_bytes > BLOCK_CACHE_BYTES and self._blocks:
-                _k, old = self._blocks.popitem(last=False)
-                shared.block_bytes -= old.size
 
     @staticmethod
     def _positions_generic(sub, offset: int, fieldname: str, text: str, wanted: list[int],

@@ -8,12 +8,16 @@ arrays from the sortable columns once per searcher.
 from __future__ import annotations
 
 import threading
+from functools import partial
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from indexer.backends.whoosh import internals, store
+from indexer.backends.whoosh.segments import SEGMENTS, segment_key
 
 __all__ = ["FacetColumns", "SearcherPool", "facet_columns", "search_weighted_terms"]
 
@@ -27,25 +31,43 @@ def _column(sub: Any, name: str) -> Any | None:
     return sub.column_reader(name) if sub.has_column(name) else None
 
 
-def _read_facet(reader: Any, name: str) -> tuple[list, list[int]]:
+def _segment_column(sub: Any, name: str) -> tuple[list, np.ndarray]:
+    """One segment's column ``name``: its distinct values in order of first use, and
+    each document's value number (-1 where the segment has no column)."""
+    column = _column(sub, name)
+    if column is None:
+        return [], np.full(sub.doc_count_all(), -1, dtype=np.int32)
     values: list = []
     number: dict = {}
     ids: list[int] = []
+    for v in column:
+        n = number.get(v)
+        if n is None:
+            n = number[v] = len(values)
+            values.append(v.decode("utf-8") if isinstance(v, bytes) else v)
+        ids.append(n)
+    return values, np.array(ids, dtype=np.int32)
+
+
+def _read_facet(reader: Any, name: str) -> tuple[list, list[int]]:
+    """The facet over every segment: values numbered in order of first use, as if read
+    document by document; each segment's column is read once (kept across commits)."""
+    values: list = []
+    number: dict = {}
+    out = np.full(reader.doc_count_all(), -1, dtype=np.int64)
     for sub, offset in reader.leaf_readers():
-        del ids[offset:]
-        ids.extend([-1] * (offset - len(ids)))
-        column = _column(sub, name)
-        if column is None:
-            ids.extend([-1] * sub.doc_count_all())
-            continue
-        for v in column:
+        seg_values, seg_ids = SEGMENTS.column(segment_key(sub), name, partial(_segment_column, sub, name))
+        renumber = np.empty(len(seg_values) + 1, dtype=np.int64)
+        renumber[-1] = -1  # a segment's -1 (no value) stays -1
+        for i, v in enumerate(seg_values):
             n = number.get(v)
             if n is None:
                 n = number[v] = len(values)
-                values.append(v.decode("utf-8") if isinstance(v, bytes) else v)
-            ids.append(n)
-    ids.extend([-1] * (reader.doc_count_all() - len(ids)))
-    return values, ids
+                values.append(v)
+            renumber[i] = n
+        n_docs = min(len(seg_ids), len(out) - offset)
+        out[offset:offset + n_docs] = renumber[seg_ids[:n_docs]]
+    return values, out.tolist()
 
 
 def facet_columns(searcher: Any, names: Iterable[str], shared: Any | None = None) -> FacetColumns:

@@ -1,0 +1,150 @@
+"""Per-segment data kept across index states, so a commit re-reads only its new segments.
+
+A searcher's bitsets, champion lists and facet numbering span every segment and
+depend on the index state (BM25's statistics change with each commit), so they are
+rebuilt for each new state. What they are built from does not change while a segment
+exists: its postings (document numbers and term frequencies), its field lengths, its
+facet column values and its decoded posting blocks. An incremental commit (each
+``vnsearch fetch`` from cron) adds a small segment, perhaps merged with a few other
+small ones, and leaves the big segments as they were; keeping their data here, keyed by
+segment, lets the first searches after a commit read only the new segments' postings
+instead of every term's from the whole index again.
+
+Segments are immutable in Whoosh (deletions are kept beside them and applied by the
+state's ``live`` bitset), so a segment's data never goes stale; a segment merged away
+is simply no longer asked for and ages out of the LRUs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+
+from indexer.backends.whoosh import internals
+
+__all__ = ["SEGMENTS", "SegmentCache", "SegmentPostings", "segment_key"]
+
+# Postings, lengths and facet columns of the segments, by their size in memory: the
+# postings of the 2,048 terms a state caches are about 8 bytes a posting.
+SEGMENT_CACHE_BYTES = 96 * 1024 * 1024
+# Decoded posting blocks (positions) for re-scoring and phrase checks; see
+# indexer.backends.whoosh.postings.
+BLOCK_CACHE_BYTES = 96 * 1024 * 1024
+
+T = TypeVar("T")
+
+
+def segment_key(sub: Any) -> tuple:
+    """What identifies one segment's data: its folder, Whoosh's segment id (random, new
+    for every segment written) and its document count."""
+    storage = sub.storage()
+    folder = getattr(storage, "folder", None)
+    return (str(folder) if folder is not None else id(storage), sub.segment().segment_id(),
+            sub.doc_count_all())
+
+
+@dataclass(frozen=True)
+class SegmentPostings:
+    """One term's postings in one segment: document numbers within the segment, term
+    frequencies (None for a presence-only field) and the map of its posting blocks."""
+
+    ids: np.ndarray
+    weights: np.ndarray | None
+    blocks: Any  # postings._BlockMap, or None for another codec
+    nbytes: int
+
+
+_NOTHING = SegmentPostings(np.zeros(0, dtype=np.int32), None, None, 64)
+
+
+class _ByteLRU:
+    """A least-recently-used map bounded by the sizes its values declare."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.items: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
+        self.bytes = 0
+
+    def get(self, key: tuple) -> Any | None:
+        got = self.items.get(key)
+        if got is None:
+            return None
+        self.items.move_to_end(key)
+        return got[0]
+
+    def put(self, key: tuple, value: Any, size: int) -> None:
+        if key in self.items:
+            return
+        self.items[key] = (value, size)
+        self.bytes += size
+        while self.bytes > self.max_bytes and self.items:
+            _k, (_v, old) = self.items.popitem(last=False)
+            self.bytes -= old
+
+
+class SegmentCache:
+    """Segment data shared by every index state of a process (thread-safe)."""
+
+    def __init__(self, max_bytes: int = SEGMENT_CACHE_BYTES, block_bytes: int = BLOCK_CACHE_BYTES):
+        self.lock = threading.Lock()
+        self._data = _ByteLRU(max_bytes)
+        self._blocks = _ByteLRU(block_bytes)
+
+    def _get_or_read(self, lru: _ByteLRU, key: tuple, read: Callable[[], tuple[T, int]], hit: str) -> T:
+        with self.lock:
+            got = lru.get(key)
+        if got is not None:
+            internals.PATHS[hit] += 1
+            return got
+        value, size = read()
+        with self.lock:
+            lru.put(key, value, size)
+        return value
+
+    def postings(self, segkey: tuple, fieldname: str, text: str,
+                 read: Callable[[], SegmentPostings | None]) -> SegmentPostings:
+        """The term's postings in the segment, read by ``read`` (None: not there) once."""
+        def load() -> tuple[SegmentPostings, int]:
+            got = read() or _NOTHING
+            return got, got.nbytes
+
+        return self._get_or_read(self._data, ("p", segkey, fieldname, text), load, "segment.postings.kept")
+
+    def lengths(self, segkey: tuple, fieldname: str, read: Callable[[], np.ndarray]) -> np.ndarray:
+        """The segment's per-document lengths of ``fieldname``."""
+        def load() -> tuple[np.ndarray, int]:
+            got = read()
+            return got, got.nbytes + 64
+
+        return self._get_or_read(self._data, ("l", segkey, fieldname), load, "segment.lengths.kept")
+
+    def column(self, segkey: tuple, name: str, read: Callable[[], tuple[list, np.ndarray]]) -> tuple[list, np.ndarray]:
+        """The segment's facet column ``name``: its distinct values and a value number
+        per document (-1: none)."""
+        def load() -> tuple[tuple[list, np.ndarray], int]:
+            values, ids = read()
+            return (values, ids), ids.nbytes + 64 * len(values) + 64
+
+        return self._get_or_read(self._data, ("c", segkey, name), load, "segment.column.kept")
+
+    def block(self, key: tuple) -> Any | None:
+        """A decoded posting block, if kept (``key``: segment key, field, term, block)."""
+        with self.lock:
+            return self._blocks.get(key)
+
+    def keep_block(self, key: tuple, block: Any, size: int) -> None:
+        with self.lock:
+            self._blocks.put(key, block, size)
+
+    @property
+    def block_bytes(self) -> int:
+        return self._blocks.bytes
+
+
+# The process's cache: gunicorn workers and the CLI each have their own.
+SEGMENTS = SegmentCache()
