@@ -295,3 +295,43 @@ def test_hot_terms_are_read_again_after_a_commit(fresh_config, tmp_path):
     td = ds.data("body_f", "truong")
     assert td.bits == ds._read_term("body_f", "truong").bits
     engine.close()
+
+
+def test_a_commit_reads_only_its_new_segments(fresh_config, tmp_path):
+    """After a commit, a term's postings in the segments the commit left as they were
+    come from the per-segment cache (indexer.backends.whoosh.segments): only the new
+    segment is read; the result is what reading every segment afresh gives."""
+    import gzip
+
+    from indexer.backends.whoosh.postings import SharedState
+    from indexer.backends.whoosh.segments import SegmentCache
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
+    from indexer.search.engine import SearchEngine
+
+    from .conftest import CORE
+
+    with gzip.open(CORE / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        lines = fh.readlines()
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("".join(lines[:120]), encoding="utf-8")
+    second.write_text("".join(lines[120:]), encoding="utf-8")
+    assert index_articles(fresh_config, read_paths([first])).indexed > 100
+    engine = SearchEngine(fresh_config, refresh_seconds=0.0)
+    assert engine.search(SearchRequest(q="bộ trưởng")).total > 0
+    assert index_articles(fresh_config, read_paths([second])).indexed > 50  # a commit: a second segment
+    s = engine.searcher()
+    if engine._warming is not None:
+        engine._warming.join(timeout=60)
+    assert len(s.reader().leaf_readers()) == 2
+    ds = engine.docsets(s)
+    before = internals.PATHS.copy()
+    td = ds._read_term("body_f", "truong")
+    assert internals.PATHS["postings.fast"] - before["postings.fast"] == 1, "only the new segment is read"
+    assert internals.PATHS["segment.postings.kept"] - before["segment.postings.kept"] == 1
+    assert internals.PATHS["segment.lengths.kept"] - before["segment.lengths.kept"] >= 1
+    afresh = DocSets(s, _facet_columns(s), SharedState(SegmentCache())).data("body_f", "truong")
+    assert (td.bits, td.df, list(td.docs), list(td.scores)) == \
+        (afresh.bits, afresh.df, list(afresh.docs), list(afresh.scores))
+    assert td.df == td.bits.bit_count() > 120 // 4
+    engine.close()

@@ -541,7 +541,7 @@ class SearchEngine:
         ranked = res.hits if res.partial or not budget.allows("re-scoring") else \
             self._rank(s, res.hits, ranked_as, req, fuzzy, reading, first=res.first)
         # Each story once: copies and rewrites of a shown result go under it (indexer.search.stories).
-        stories = group_stories(s, ranked, res.bits, self.docsets(s).nbytes, (req.page - 1) * req.per_page,
+        stories = group_stories(s, self.docsets(s), ranked, res.bits, (req.page - 1) * req.per_page,
                                 req.per_page)
         if req.depth:
             result.ranked, result.searcher = ranked[:req.depth], s

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from indexer.backends.whoosh import internals
-from indexer.backends.whoosh.postings import bits_from_ids
+from indexer.backends.whoosh.postings import bits_from_array
 from indexer.text.entities import split_term
 
 __all__ = ["ENTITY_FACETS", "FIELD", "entity_facets", "entity_filter_bits", "index_state", "names_of"]
@@ -66,17 +66,14 @@ def _state(s) -> _EntityState:
 
 
 def _bits(s, ds, term: str) -> int:
-    if not s.reader().doc_frequency(FIELD, term):
-        return 0  # an entity no article names (a hand-made filter value)
-    return bits_from_ids(s.postings(FIELD, term).all_ids(), ds.size) & ds.live
+    """The articles naming ``term`` (none for an entity no article names, e.g. a
+    hand-made filter value); read per segment, once across commits."""
+    return bits_from_array(ds.doc_ids(FIELD, term), ds.size) & ds.live
 
 
 def _top(s, ds, st: _EntityState) -> list[tuple[str, int]]:
     if st.top is None:
-        reader = s.reader()
-        frequent = heapq.nlargest(GLOBAL_CANDIDATES, (
-            (info.doc_frequency(), t.decode("utf-8") if isinstance(t, bytes) else t)
-            for t, info in reader.iter_field(FIELD)))
+        frequent = heapq.nlargest(GLOBAL_CANDIDATES, ((df, t) for t, df in ds.frequencies(FIELD).items()))
         top = [(term, _bits(s, ds, term)) for df, term in frequent if df > 1]
         with st.lock:
             st.top = top

@@ -49,12 +49,12 @@ def _postings(s) -> _Postings:
     return index_state(s, "stories", _Postings)
 
 
-def _docs(s, cache: _Postings, term: str) -> tuple[int, ...]:
+def _docs(ds, cache: _Postings, term: str) -> tuple[int, ...]:
     with cache.lock:
         got = cache.items.get(term)
         if got is not None:
             return got
-    got = tuple(s.postings(FIELD, term).all_ids()) if s.reader().doc_frequency(FIELD, term) else ()
+    got = tuple(ds.doc_ids(FIELD, term).tolist())  # read per segment, kept across commits
     with cache.lock:
         cache.items[term] = got
         while len(cache.items) > CACHE_SIZE:
@@ -62,14 +62,14 @@ def _docs(s, cache: _Postings, term: str) -> tuple[int, ...]:
     return got
 
 
-def _copies(s, cache: _Postings, docnum: int, stored: dict, matching: bytes,
+def _copies(s, ds, cache: _Postings, docnum: int, stored: dict, matching: bytes,
             taken: set[int]) -> list[tuple[int, dict]]:
     sig = decode(stored.get(SIG_FIELD) or "")
     if sig is None:
         return []
     candidates: set[int] = set()
     for term in band_terms(sig):
-        for d in _docs(s, cache, term):
+        for d in _docs(ds, cache, term):
             if d != docnum and d not in taken and matching[d >> 3] >> (d & 7) & 1:
                 candidates.add(d)
     out = []
@@ -81,15 +81,16 @@ def _copies(s, cache: _Postings, docnum: int, stored: dict, matching: bytes,
     return out
 
 
-def group_stories(s, ranked: list[tuple[int, float]], bits: int, nbytes: int, start: int, count: int) -> list[Story]:
+def group_stories(s, ds, ranked: list[tuple[int, float]], bits: int, start: int, count: int) -> list[Story]:
     """Results ``start`` to ``start + count`` of ``ranked`` counting each story once.
 
-    ``bits`` are the matching documents (copies are looked for among them only). An
+    ``bits`` are the matching documents (copies are looked for among them only; ``ds``
+    the searcher's DocSets, whose per-segment postings give the bands'). An
     index without story bands (built before them) gives one story per article.
     """
     grouping = FIELD in s.schema
     cache = _postings(s) if grouping else None
-    matching = bits.to_bytes(nbytes, "little") if grouping else b""
+    matching = bits.to_bytes(ds.nbytes, "little") if grouping else b""
     taken: set[int] = set()
     out: list[Story] = []
     shown = 0
@@ -98,7 +99,7 @@ def group_stories(s, ranked: list[tuple[int, float]], bits: int, nbytes: int, st
             continue
         taken.add(docnum)
         stored = s.stored_fields(docnum) if shown >= start or grouping else {}
-        copies = _copies(s, cache, docnum, stored, matching, taken) if cache is not None else []
+        copies = _copies(s, ds, cache, docnum, stored, matching, taken) if cache is not None else []
         taken.update(d for d, _ in copies)
         if shown >= start:
             out.append(Story(docnum, score, stored, copies[:MAX_COPIES]))

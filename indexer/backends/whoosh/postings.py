@@ -58,6 +58,10 @@ TERM_CACHE_SIZE = 2048
 # A phrase checked on at most this many candidates keeps the blocks it decoded (more
 # would flush the cache re-scoring relies on).
 PHRASE_KEEP_DOCS = 65_536
+# A segment of at most this many documents (what an incremental commit adds) has its
+# terms listed once per field for DocSets.doc_ids, so that the thousands of story-band
+# and entity look-ups after a commit, nearly all absent from it, cost a dict look-up.
+SMALL_SEGMENT = 2000
 # Date-range bitsets kept per searcher.
 RANGE_CACHE_SIZE = 64
 
@@ -162,6 +166,15 @@ def _segment_postings(sub, fieldname: str, text: str, scorable: bool) -> Segment
     if blockmap is not None:
         size += 12 * len(blockmap.maxids)
     return SegmentPostings(ids_a, weights_a, blockmap, size)
+
+
+def _segment_frequencies(sub, fieldname: str) -> tuple[dict[str, int], int]:
+    """One segment's terms of ``fieldname`` and their document frequencies (and the size)."""
+    counts: dict[str, int] = {}
+    if fieldname in sub.schema and fieldname in set(sub.indexed_field_names()):
+        for t, info in sub.iter_field(fieldname):
+            counts[t.decode("utf-8") if isinstance(t, bytes) else t] = info.doc_frequency()
+    return counts, 200 + 120 * len(counts)
 
 
 def _segment_lengths(sub, fieldname: str) -> np.ndarray:
@@ -342,6 +355,38 @@ class DocSets:
         docs, best = _champions(scores, ids)
         return TermData(bits, array("i", docs.astype(np.int32).tobytes()),
                         array("f", best.astype(np.float32).tobytes()), len(ids), tuple(blocks))
+
+    def doc_ids(self, fieldname: str, text: str) -> np.ndarray:
+        """The documents holding the term (deleted ones too: mask with ``live``), from
+        the per-segment cache but not the term cache: for short lists looked up by the
+        thousand (story bands, entity names), which would crowd the query terms out."""
+        if fieldname not in self.searcher.schema:
+            return np.zeros(0, dtype=np.int64)
+        scorable = bool(self.searcher.schema[fieldname].scorable)
+        parts = []
+        for sub, offset in self.reader.leaf_readers():
+            if sub.doc_count_all() <= SMALL_SEGMENT and text not in self._small_terms(sub, fieldname):
+                continue  # a commit's small segment: most terms asked are not in it
+            seg = self._segments.postings(segment_key(sub), fieldname, text,
+                                          partial(_segment_postings, sub, fieldname, text, scorable))
+            if len(seg.ids):
+                parts.append(seg.ids.astype(np.int64) + offset)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def _small_terms(self, sub, fieldname: str) -> dict[str, int]:
+        return self._segments.derived(segment_key(sub), f"df:{fieldname}",
+                                      partial(_segment_frequencies, sub, fieldname))
+
+    def frequencies(self, fieldname: str) -> dict[str, int]:
+        """Every term of ``fieldname`` with its document frequency (as Whoosh counts it:
+        deleted documents too), summed over segments each read once."""
+        total: dict[str, int] = {}
+        for sub, _offset in self.reader.leaf_readers():
+            counts = self._segments.derived(segment_key(sub), f"df:{fieldname}",
+                                            partial(_segment_frequencies, sub, fieldname))
+            for term, df in counts.items():
+                total[term] = total.get(term, 0) + df
+        return total
 
     def _scores(self, fieldname: str, text: str, tf: np.ndarray, fl: np.ndarray) -> np.ndarray:
         B, K1 = internals.bm25_parameters(self.searcher.weighting, fieldname)

@@ -18,6 +18,7 @@ is simply no longer asked for and ages out of the LRUs.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,13 +40,24 @@ BLOCK_CACHE_BYTES = 96 * 1024 * 1024
 T = TypeVar("T")
 
 
+_KEYS: "weakref.WeakKeyDictionary[Any, tuple]" = weakref.WeakKeyDictionary()
+
+
 def segment_key(sub: Any) -> tuple:
     """What identifies one segment's data: its folder, Whoosh's segment id (random, new
-    for every segment written) and its document count."""
+    for every segment written) and its document count (worked out once per reader)."""
+    try:
+        return _KEYS[sub]
+    except (KeyError, TypeError):
+        pass
     storage = sub.storage()
     folder = getattr(storage, "folder", None)
-    return (str(folder) if folder is not None else id(storage), sub.segment().segment_id(),
-            sub.doc_count_all())
+    key = (str(folder) if folder is not None else id(storage), sub.segment().segment_id(), sub.doc_count_all())
+    try:
+        _KEYS[sub] = key
+    except TypeError:  # a reader that takes no weak references: worked out each time
+        pass
+    return key
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,10 @@ class SegmentCache:
             return (values, ids), ids.nbytes + 64 * len(values) + 64
 
         return self._get_or_read(self._data, ("c", segkey, name), load, "segment.column.kept")
+
+    def derived(self, segkey: tuple, name: str, read: Callable[[], tuple[T, int]]) -> T:
+        """Anything else computed from one segment alone (``read`` gives it and its size)."""
+        return self._get_or_read(self._data, ("d", segkey, name), read, "segment.derived.kept")
 
     def block(self, key: tuple) -> Any | None:
         """A decoded posting block, if kept (``key``: segment key, field, term, block)."""
