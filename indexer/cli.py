@@ -279,15 +279,17 @@ def _terminal_snippet(html_snippet: str) -> str:
 @click.option("--threads", type=click.IntRange(min=1), help="Threads per worker.")
 @click.option("--per-client", type=click.IntRange(min=0),
               help="Requests one client address may have in progress per worker (0 = threads - 1).")
+@click.option("--preload-mb", type=click.IntRange(min=0),
+              help="MB of the most frequent terms' data read before forking workers (default: [server] preload_mb).")
 @click.pass_context
-def serve(ctx, index_dir, host, port, workers, threads, per_client):
+def serve(ctx, index_dir, host, port, workers, threads, per_client, preload_mb):
     """Serve the web app and the JSON API with gunicorn."""
     from indexer.backends.whoosh import store
     from indexer.serve import ServeError, check_address, run_server
 
     cfg = _config(ctx, **{"paths.index": index_dir, "server.host": host, "server.port": port,
                           "server.workers": workers, "server.threads": threads,
-                          "server.per_client": per_client})
+                          "server.per_client": per_client, "server.preload_mb": preload_mb})
     live = cfg.path("index")
     try:
         check_address(cfg.server.host, cfg.server.port)  # before anything says "serving"

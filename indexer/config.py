@@ -36,6 +36,7 @@ class ServerConfig:
     workers: int = 0
     threads: int = 4
     per_client: int = 0
+    preload_mb: int = 64
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,9 @@ def run_server(cfg: Config) -> None:
 
     check_address(cfg.server.host, cfg.server.port)
     app = create_app(cfg)
+    if cfg.server.preload_mb:
+        # Before the fork: every worker inherits the warm caches (copy-on-write).
+        app.extensions["vnsearch"].preload(cfg.server.preload_mb * 2**20)
     opts = gunicorn_options(cfg)
     print(f"vnsearch serving {cfg.path('index')} on http://{opts['bind']}/ "
           f"({opts['workers']} workers × {opts['threads']} threads); Ctrl+C stops it", flush=True)

@@ -335,3 +335,45 @@ def test_a_commit_reads_only_its_new_segments(fresh_config, tmp_path):
         (afresh.bits, afresh.df, list(afresh.docs), list(afresh.scores))
     assert td.df == td.bits.bit_count() > 120 // 4
     engine.close()
+
+
+def _search_in_child(engine, q: str, out) -> None:
+    """In a forked process (as a gunicorn worker): the terms one search had to read
+    (not found in the inherited term cache of the index state)."""
+    state = internals.searcher_slot(engine.searcher())["shared"]
+    before = set(state.terms)
+    total = engine.search(SearchRequest(q=q)).total
+    out.send((total, sorted(set(state.terms) - before), len(before)))
+    out.close()
+
+
+def test_preloaded_engine_forks_warm_workers(core_index):
+    """`vnsearch serve` preloads before gunicorn forks: a forked worker's first search
+    finds every term it uses already read (bitsets and champions inherited), and the
+    preloading process keeps no open searcher to share with its children."""
+    import multiprocessing
+
+    from indexer.search.engine import SearchEngine
+
+    engine = SearchEngine(core_index, refresh_seconds=0.0)
+    assert engine.preload(64 * 2**20) > 100
+    assert engine._pool._local.searcher is None, "the preloading searcher is closed before the fork"
+    ctx = multiprocessing.get_context("fork")
+    results = []
+    for q in ["bộ trưởng", "Hà Nội", "bo truong"]:
+        mine, theirs = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_search_in_child, args=(engine, q, theirs))
+        child.start()
+        assert mine.poll(120), q
+        results.append((q, *mine.recv()))
+        child.join(30)
+    assert all(total > 0 and kept > 100 for _q, total, _new, kept in results), results
+    for q, total, new, _kept in results:  # the same search in a process that did not preload
+        cold = SearchEngine(core_index, refresh_seconds=0.0)
+        state = internals.searcher_slot(cold.searcher())["shared"]
+        assert cold.search(SearchRequest(q=q)).total == total
+        read_cold = set(state.terms)
+        cold.close()
+        # The frequent terms were inherited: at most a few rare ones (a title's) are read.
+        assert ("body_f", "noi" if q == "Hà Nội" else "truong") in read_cold
+        assert set(new) < read_cold and len(new) <= len(read_cold) // 2, (q, new, read_cold)

@@ -49,7 +49,7 @@ from indexer.search.matching import (
 )
 from indexer.text.normalize import fold
 from indexer.search.budget import Budget
-from indexer.search.entity_facets import FIELD as ENTITY_FIELD, entity_facets, entity_filter_bits, names_of
+from indexer.search.entity_facets import FIELD as ENTITY_FIELD, entity_facets, entity_filter_bits, entity_top, names_of
 from indexer.search.stories import group_stories
 from indexer.search.timeline import timeline_of
 
@@ -77,6 +77,8 @@ VOCABULARY_RESERVE = 0.5
 # Terms re-read in the background after the index changed (the previous state's most
 # recently used ones), so the first searches after a commit find them cached.
 WARM_TERMS = 256
+# Fields whose most frequent terms SearchEngine.preload reads (what every query uses).
+PRELOAD_FIELDS = ("body_f", "title_f", "body_x", "title_x", "words", "body_b", "title_b")
 
 
 # What the page and the API say when a stage had to widen the match.
@@ -379,6 +381,26 @@ class SearchEngine:
         thread = threading.Thread(target=run, name="vnsearch-warm", daemon=True)
         self._warming = thread
         thread.start()
+
+    def preload(self, budget_bytes: int) -> int:
+        """Fill this process's caches for the live index before serving: facet columns,
+        dates, entity counts and the most frequent terms' bitsets and champions (about
+        ``budget_bytes`` of postings). Called before gunicorn forks its workers, which
+        then start with them (copy-on-write). Returns the number of terms read; an index
+        that cannot be read yet preloads nothing (pages answer 503 until it exists)."""
+        try:
+            s = self.searcher()
+        except store.IndexMissingError:
+            return 0
+        try:
+            ds = self.docsets(s)
+            for name in FACET_FIELDS:
+                ds.value_bits(name)
+            ds.date_range(None, None)
+            entity_top(s, ds)
+            return ds.preload(budget_bytes, PRELOAD_FIELDS)
+        finally:
+            self.close()  # a forked worker must not share this searcher's open files
 
     def _searcher(self):
         return self._pool.searcher()

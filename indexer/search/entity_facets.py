@@ -20,7 +20,7 @@ from indexer.backends.whoosh import internals
 from indexer.backends.whoosh.postings import bits_from_array
 from indexer.text.entities import split_term
 
-__all__ = ["ENTITY_FACETS", "FIELD", "entity_facets", "entity_filter_bits", "index_state", "names_of"]
+__all__ = ["ENTITY_FACETS", "FIELD", "entity_facets", "entity_filter_bits", "entity_top", "index_state", "names_of"]
 
 T = TypeVar("T")
 
@@ -78,6 +78,12 @@ def _top(s, ds, st: _EntityState) -> list[tuple[str, int]]:
         with st.lock:
             st.top = top
     return st.top
+
+
+def entity_top(s, ds) -> None:
+    """Read the archive's most frequent entities for this index state (preloading)."""
+    if FIELD in s.schema:
+        _top(s, ds, _state(s))
 
 
 def _other(s, ds, st: _EntityState, term: str) -> int:

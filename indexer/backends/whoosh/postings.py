@@ -26,7 +26,7 @@ import zlib
 from array import array
 from collections import OrderedDict
 from functools import partial
-from itertools import accumulate
+from itertools import accumulate, zip_longest
 from dataclasses import dataclass
 from typing import NamedTuple
 from collections.abc import Callable, Iterable, Iterator
@@ -372,6 +372,42 @@ class DocSets:
             if len(seg.ids):
                 parts.append(seg.ids.astype(np.int64) + offset)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def preload(self, budget_bytes: int, fields: Iterable[str]) -> int:
+        """Read the terms of ``fields`` with the most postings, most first, until their
+        postings fill about ``budget_bytes`` (12 bytes a posting: document number, term
+        frequency, field length), with the lengths of those fields: the terms whose first
+        use costs most (at most TERM_CACHE_SIZE, what a state keeps). Returns the number
+        of terms read."""
+        schema = self.searcher.schema
+        names = [f for f in fields if f in schema]
+        for sub, _offset in self.reader.leaf_readers():
+            for name in names:
+                if schema[name].scorable:
+                    self._lengths(sub, segment_key(sub), name)
+        totals: dict[str, dict[str, int]] = {name: {} for name in names}
+        for sub, _offset in self.reader.leaf_readers():  # each segment's terms in one pass
+            for name in names:
+                counts, _size = _segment_frequencies(sub, name)
+                total = totals[name]
+                for text, df in counts.items():
+                    total[text] = total.get(text, 0) + df
+        # Each field's most frequent terms, taken in turn (titles are short: ranked with
+        # the bodies, their commonest terms would never be reached).
+        per_field = max(1, TERM_CACHE_SIZE // max(1, len(names)))
+        tops = [[(df, name, text) for text, df in heapq.nlargest(per_field, totals[name].items(),
+                                                                 key=lambda kv: (kv[1], kv[0]))]
+                for name in names]
+        ranked = [item for rank in zip_longest(*tops) for item in rank if item is not None]
+        spent = 0
+        count = 0
+        for df, name, text in ranked:
+            if spent + 12 * df > budget_bytes:
+                continue
+            self.data(name, text)
+            spent += 12 * df
+            count += 1
+        return count
 
     def _small_terms(self, sub, fieldname: str) -> dict[str, int]:
         return self._segments.derived(segment_key(sub), f"df:{fieldname}",
