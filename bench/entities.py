@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/entities.py --size 20k --dump     # write the names to label
     .venv/bin/python bench/entities.py --size 20k            # precision from the labels
+    .venv/bin/python bench/entities.py --size 20k --held-out # on the ten held-out queries
 
-For each of 20 common queries, the top 20 entities of its result set (the three facets
+For each of 20 common queries (``--held-out``: ten others, kept apart while the rules were
+written), the top 20 entities of its result set (the three facets
 pooled, by count, as the page shows them) are taken from the index ``bench/ingest.py``
 left in ``WORKDIR/SIZE/index`` (built with entities: schema 4). Each distinct
 ``kind:Name`` was labelled by reading it in its articles' context: ``1`` when it is the
@@ -22,6 +24,10 @@ from common import DEFAULT_WORKDIR, ROOT, save_result, table
 QUERIES = ["bóng đá", "giá vàng", "học sinh", "ngân hàng", "bệnh viện", "tai nạn giao thông", "công an",
            "chứng khoán", "du lịch", "thời tiết", "bầu cử", "xuất khẩu", "ô nhiễm", "máy tính", "điện thoại",
            "world cup", "đại học", "tham nhũng", "lũ lụt", "dầu khí"]
+# Ten more, never looked at while the extraction rules were written (the 20 above were:
+# their errors led to the organisations list and the street and cut-name rules).
+HELD_OUT = ["xăng dầu", "nhà đất", "giáo dục", "bão", "ma túy", "cầu thủ", "thủ tướng", "nông dân", "internet",
+            "hàng không"]
 LABELS = ROOT / "bench" / "data" / "entity-labels.tsv"
 TOP = 20
 
@@ -50,13 +56,15 @@ def main() -> None:
     ap.add_argument("--size", choices=["1k", "10k", "20k", "full"], default="20k")
     ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     ap.add_argument("--dump", action="store_true", help="print the distinct names to label")
+    ap.add_argument("--held-out", action="store_true", help="the ten held-out queries instead of the twenty")
     args = ap.parse_args()
     from indexer import SearchEngine, load_config
 
     cfg = load_config(str(ROOT / "config.toml")).with_overrides(
         **{"paths.index": str(args.workdir / args.size / "index")})
     engine = SearchEngine(cfg)
-    per_query = {q: top_entities(engine, q) for q in QUERIES}
+    queries = HELD_OUT if args.held_out else QUERIES
+    per_query = {q: top_entities(engine, q) for q in queries}
     names = sorted({t for tops in per_query.values() for t, _c in tops})
     if args.dump:
         for t in names:
@@ -76,8 +84,8 @@ def main() -> None:
           f"distinct names: {distinct_ok}/{len(names)} = {distinct_ok / max(1, len(names)):.3f}")
     if missing:
         print(f"{len(set(missing))} names without a label (counted as wrong): {sorted(set(missing))[:10]}")
-    print("saved", save_result(args.workdir, f"entities-{args.size}", {
-        "size": args.size, "queries": len(QUERIES), "shown": shown, "right": right,
+    print("saved", save_result(args.workdir, f"entities-{args.size}{'-held-out' if args.held_out else ''}", {
+        "size": args.size, "queries": len(queries), "shown": shown, "right": right,
         "precision": round(right / max(1, shown), 3), "distinct": len(names), "distinct_right": distinct_ok,
         "unlabelled": len(set(missing))}))
 
