@@ -110,3 +110,48 @@ def test_entity_filter_in_api_page_and_chip(client):
 @pytest.mark.parametrize("term", ["per:" + SEED_TITLE, "zzz"])
 def test_unknown_entity_filters_to_nothing(engine, term):
     assert engine.search(SearchRequest(q="nhat ban", entity=[term])).total == 0
+
+
+def _core_text(needle: str) -> str:
+    """The title or body line of a core article holding ``needle``, entities decoded as
+    the readers decode them."""
+    import html
+
+    with gzip.open(CORE / "articles.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            for text in (record.get("title") or "", *(record.get("body") or "").replace("\r", "").split("\n")):
+                if needle in text:
+                    return html.unescape(text)
+    raise AssertionError(f"no core article has {needle!r}")
+
+
+def test_one_name_for_an_organisation_written_several_ways():
+    # "Bộ GD-ĐT" (NLĐ) and "Bộ GD&ĐT" (VnExpress, "&amp;" in the record): one ministry.
+    dash = _entities(_core_text("Theo một nguồn tin từ Bộ GD-ĐT, chiều 6-2"))
+    amp = _entities(_core_text("được Bộ GD&amp;ĐT ban hành"))
+    assert ("org", "Bộ Giáo dục và Đào tạo") in dash and ("org", "Bộ Giáo dục và Đào tạo") in amp
+    assert not any(name in ("Bộ GD", "Sở GD") for _k, name in dash + amp)
+    lower = _entities(_core_text("Bộ Khoa học công nghệ vừa ban hành"))
+    assert ("org", "Bộ Khoa học và Công nghệ") in lower
+
+
+def test_an_organisations_place_stays_with_it():
+    found = _entities(_core_text("Theo ý kiến của Sở GD-ĐT Hải Phòng thì"))
+    assert ("org", "Sở Giáo dục và Đào tạo Hải Phòng") in found and ("loc", "Hải Phòng") in found
+    police = _entities(_core_text("Công an TP. Lào Cai về sự việc"))
+    assert ("org", "Công an Lào Cai") in police and not any(name == "Công an TP" for _k, name in police)
+
+
+def test_a_name_cut_before_its_lower_case_rest_is_left_out():
+    # Whole: its capitals end at a bracket. Cut: the name goes on in lower case.
+    whole = _entities(_core_text("đã bị Cục Cảnh sát Kinh tế (Bộ Công an) phát hiện"))
+    assert ("org", "Cục Cảnh sát Kinh tế") in whole and ("org", "Bộ Công an") in whole
+    for needle, cut in (("Viện Sốt rét ký sinh trùng trung ương", "Viện Sốt rét"),
+                        ("Công ty Vàng bạc đá quí Agribank", "Công ty Vàng bạc")):
+        assert ("org", cut) not in _entities(_core_text(needle)), needle
+
+
+def test_a_street_named_after_a_person_is_not_a_person():
+    found = _entities(_core_text("Một đoạn đường Đinh Tiên Hoàng ngập sâu"))
+    assert not any(name == "Đinh Tiên Hoàng" for _k, name in found)

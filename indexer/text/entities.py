@@ -74,12 +74,15 @@ ORG_ACRONYMS = ORG_ACRONYMS - {"Vietnam", "Airlines"}
 # words a sentence goes on with ("Bộ Y tế cho biết", "... của Sở Y tế tỉnh"). Any other
 # lower-case word after a name found by its head ("Cục Cảnh sát điều tra", "Trung tâm Y tế
 # dự phòng") says the name goes on in lower case: it was cut, and is left out there.
-ORG_FOLLOWERS = frozenset("""cho đã đang sẽ vừa mới cũng là có không chưa được bị với về của tại ở trong trên
-dưới để thì mà nên phải cần vẫn lại đều chỉ gồm thuộc từ đến theo sau trước khi vào ra nay hiện hôm năm ngày
-tháng giữa hay hoặc cùng như này đó nói đề nghị yêu cầu quyết định công bố ban hành đưa tiếp tục thông báo
-phối hợp chủ trì kiểm tra tiến hành xác nhận khẳng định ký cấp làm giao tổ chức trao nhận gửi trả lời cho biết
-tỉnh thành phố tp huyện quận xã phường thị xã khu vực nhằm vì do bởi rằng lần vượt đạt mất còn tăng giảm
-chi tặng mở xử lý xem xét phê duyệt chấp thuận đồng ý triển khai thực hiện kiến nghị báo cáo""".split())
+_FUNCTION_WORDS = frozenset("""cho đã đang sẽ vừa mới cũng và là có không chưa được bị với về của tại ở trong
+trên dưới để thì mà nên phải cần vẫn lại đều chỉ gồm thuộc từ đến theo sau trước khi vào ra nay hiện giữa hay
+hoặc cùng như này đó nói nhằm vì do bởi rằng còn""".split())
+ORG_FOLLOWERS = _FUNCTION_WORDS | frozenset(m.strip() for m in """cho biết|đề nghị|yêu cầu|quyết định|công bố
+ban hành|đưa ra|tiếp tục|thông báo|phối hợp|chủ trì|kiểm tra|tiến hành|xác nhận|khẳng định|ký|cấp|làm|giao
+tổ chức|trao|nhận|gửi|trả lời|tỉnh|thành phố|tp|huyện|quận|xã|phường|thị xã|khu vực|lần|vượt|đạt|mất|tăng
+giảm|chi|tặng|mở|xử lý|xem xét|phê duyệt|chấp thuận|đồng ý|triển khai|thực hiện|kiến nghị|báo cáo|hôm qua
+hôm nay|năm|ngày|tháng|hiện nay|vừa qua|cho hay|khởi tố|bắt|bắt giữ|phát hiện|cử|chỉ đạo|ra quyết định
+""".replace("\n", "|").split("|")) - {""}
 
 # Lower-case words (or a house number) right before a run that say it names a street, a
 # school, a bridge or a market, not the person it is named after ("đường Trần Phú",
@@ -388,7 +391,7 @@ def _qualified(t: _Text, end: int, place_at: dict[int, tuple[int, str]]) -> tupl
     tỉnh Quảng Nam", "Công an TP.HCM"): the end past it and " Place", or ``(end, "")``."""
     for skip in (0, 1, 2):
         at = end + skip
-        if at not in place_at or any(not t.joined[k] for k in range(end, at + 1) if k > end):
+        if at not in place_at or any(not t.joined[k] and not _abbreviation_dot(t, k) for k in range(end + 1, at + 1)):
             continue
         if skip and " ".join(t.syl[end:at]).lower() not in _PLACE_QUALIFIERS:
             continue
@@ -396,6 +399,11 @@ def _qualified(t: _Text, end: int, place_at: dict[int, tuple[int, str]]) -> tupl
             b, name = place_at[at]
             return b, " " + name
     return end, ""
+
+
+def _abbreviation_dot(t: _Text, k: int) -> bool:
+    """Syllable ``k`` follows "TP." ("Công an TP. Lào Cai"): the dot abbreviates, it ends nothing."""
+    return k > 0 and t.syl[k - 1] == "TP" and t.start[k] - t.end[k - 1] <= 2
 
 
 def _syllable_after(t: _Text, a: int, end: int) -> int:
@@ -425,11 +433,14 @@ def _complete_org(t: _Text, text: str, i: int, end: int, placed: bool = False) -
     if end >= len(t.syl) or not t.joined[end] or _capital(t.syl[end]):
         return True  # punctuation, the end, or another name after it
     nxt = t.syl[end].lower()
-    two = f"{nxt} {t.syl[end + 1].lower()}" if end + 1 < len(t.syl) and t.joined[end + 1] else ""
+    # The next pyvi word as a whole: "ký" signs, "ký sinh" (a parasite) is the name going on.
+    word = " ".join(t.syl[end:t.word_end[end]]).lower()
+    if t.word_end[end] > end + 1:
+        return word in ORG_FOLLOWERS or nxt in _FUNCTION_WORDS
     if nxt == "và":  # "và các ...": the sentence goes on; "và môi trường": the name does
         return end + 1 >= len(t.syl) or not t.joined[end + 1] or _capital(t.syl[end + 1]) \
             or t.syl[end + 1].lower() in ORG_FOLLOWERS or t.syl[end + 1].lower() in _DETERMINERS
-    return nxt in ORG_FOLLOWERS or two in ORG_FOLLOWERS
+    return nxt in ORG_FOLLOWERS
 
 
 _DETERMINERS = frozenset("các những mọi nhiều một hai ba một số".split())
