@@ -41,7 +41,9 @@ def labelled(prefix: str) -> dict:
 @pytest.mark.parametrize("prefix", ["Buộc Nguyễn Thanh Tấn", "Quảng Ninh: 2 tàu va chạm", "Chè sen trứng gà",
                                     "Arsenal sẽ lật ngược", "Triệt phá đường dây", "Nặng lòng với đá quý",
                                     # the lead (or caption) repeats a pair of the headline's words
-                                    "Hoàng Thanh Trang sẽ thi đấu", "Hơn 100 nhà khoa học dự"])
+                                    "Hoàng Thanh Trang sẽ thi đấu", "Hơn 100 nhà khoa học dự",
+                                    # a caption naming the headline's (foreign) name again is cut off
+                                    "Nistelrooy lập công", "Ronaldo sẽ trở lại", "Bắt chước bất thành"])
 def test_run_together_title_is_split_where_the_evidence_is(prefix):
     row = labelled(prefix)
     split = split_title(row["title"])

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from indexer.text.normalize import fold
+from indexer.text.normalize import fold, is_syllable
 
 __all__ = [
     "MAX_DISPLAY_WORDS",
@@ -116,8 +116,9 @@ _QUOTES = "\"“”'‘’(«"
 # Lines that are not headline + lead: Q&A columns, lists of links.
 _NOT_HEADLINE_START = re.compile(r"^(?:Hỏi\s*:|•|>>|&gt;)")
 _SENTENCE_END = ("?", "!", "…", "...")
-# A pair of the headline's words found again this soon after a capital starts the lead.
-_REPEAT_WINDOW = 6
+# A pair of the headline's words found again, starting at most this many words after a
+# capital, makes that capital start the lead.
+_REPEAT_START = 2
 
 
 # Words a lead opens with (time, place, source): a "headline" starting with one of them
@@ -148,11 +149,12 @@ def _starts_sentence(words: list[str], i: int, shares: dict[str, float]) -> str 
         return "question"
     if prev[-1:] in ".,;:-–—>" or prev.lower().strip(_QUOTES) in _NO_END:
         return None
-    if word[:1] not in _QUOTES and _repeats_head(words, i):
+    foreign = not is_syllable(_bare(word))  # a foreign name starts the caption or lead, not a name run
+    if word[:1] not in _QUOTES and _repeats_head(words, i, 4 if foreign else _REPEAT_START):
         # The capital must start the repeated pair, or be on a word seen lower-case inside
         # sentences after a lower-case one (not "Bộ trưởng | Bình", "Nhật | Bản").
         exact = (_bare(word), _bare(nxt)) in _content_pairs(words[:i])
-        if exact or (_bare(word) in shares and not any(c.isupper() for c in prev)):
+        if exact or ((_bare(word) in shares or foreign) and not any(c.isupper() for c in prev)):
             return "repeat"
     bare = word.lstrip(_QUOTES).rstrip(".,:;!?…\"”'’)")
     share = shares.get(bare.lower())
@@ -182,18 +184,50 @@ def _content_pairs(words: Sequence[str]) -> set[tuple[str, str]]:
             if a and b and not (a in _NO_END and b in _NO_END) and not (a.isdigit() and b.isdigit())}
 
 
-def _repeats_head(words: list[str], i: int, window: int = _REPEAT_WINDOW) -> bool:
+def _repeats_head(words: list[str], i: int, reach: int = _REPEAT_START) -> bool:
     """Whether the words from ``i`` repeat a pair of the headline ``words[:i]`` within
     ``window`` words: a lead (or photo caption) restates its headline's subject ("...
     vụ lở đất tại Philippines | Công tác tìm kiếm nạn nhân ..."), a name inside one line
     of headline does not come back so soon."""
     head = _content_pairs(words[:i])
-    return bool(head & _content_pairs(words[i:i + window]))
+    # The repeated pair starts at most ``reach`` words in: further on, the capital before it
+    # is more likely the headline's own last word ("công tử | Bạc Liêu Nhà công tử ...").
+    return bool(head & _content_pairs(words[i:i + reach + 2]))
 
 
 def _is_lead_clause(head: str) -> bool:
     first = head.split(" ", 1)[0].lower().strip(_QUOTES)
     return "," in head and first in _LEAD_OPENERS
+
+
+def _name_again(words: list[str], head_end: int) -> int | None:
+    """Where a photo caption starts inside ``words[:head_end]``: at a run of capitalised
+    words holding a name the headline already gave ("Nistelrooy lập công cho “Quỷ đỏ” |
+    Nistelrooy là người hùng …", "Ronaldo sẽ trở lại | Cristiano Ronaldo có …"), after a
+    lower-case word or a closing quote and before a lower-case one; or None."""
+    j = _MIN_HEAD_WORDS
+    while j < head_end - 1:
+        if not _capitalised(words[j]) or (_capitalised(words[j - 1]) and not words[j - 1].endswith(("”", '"'))):
+            j += 1
+            continue
+        end = j
+        while end < head_end and _capitalised(words[end]):
+            end += 1
+        # Foreign names only: a Vietnamese syllable recurs inside names ("Trường Quốc tế Anh Quốc").
+        names = {_bare(w) for w in words[:j] if _capitalised(w) and len(_bare(w)) >= 3 and not is_syllable(_bare(w))}
+        if end < head_end and words[end][:1].islower() and any(_bare(w) in names for w in words[j:end]):
+            return j
+        j = end + 1
+    return None
+
+
+def _cut_caption(split: TitleSplit) -> TitleSplit:
+    """The split with a photo caption moved from the end of its headline to its lead."""
+    words = split.headline.split()
+    at = _name_again(words, len(words))
+    if at is None:
+        return split
+    return TitleSplit(" ".join(words[:at]), " ".join(words[at:]) + " " + split.lead, split.how)
 
 
 def _by_sentence_start(title: str, min_lead: int = _MIN_LEAD_WORDS) -> TitleSplit | None:
@@ -210,7 +244,7 @@ def _by_sentence_start(title: str, min_lead: int = _MIN_LEAD_WORDS) -> TitleSpli
         if how in ("capital", "repeat") and (_word_count(head) > _MAX_CAPITAL_HEAD_WORDS or head.count(",") > 1):
             continue  # a capital deep inside a long clause is more likely a name
         if head.count(",") <= 2 and _word_count(lead) >= min_lead and not _CAPTION.search(head):
-            return TitleSplit(head, lead, how)
+            return _cut_caption(TitleSplit(head, lead, how))
     return None
 
 
