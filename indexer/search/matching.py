@@ -40,6 +40,7 @@ __all__ = [
     "Reading",
     "Stage",
     "at_least",
+    "best_match_scoring",
     "load_common_terms",
     "read_query",
     "required_count",
@@ -405,6 +406,16 @@ def stages(r: Reading) -> list[Stage]:
                      + ("; the words apart" if adj else ""), query=_all(folded),
                      notice="other_forms" if r.marked else ("words_apart" if adj else None)))
     return out
+
+
+def best_match_scoring(r: Reading) -> vq.Query:
+    """What a question's first stage scores: its words that are not frequent.
+
+    BM25 over every syllable as typed and diacritic-free. Frequent words ("là", "của",
+    "gì") add almost nothing to BM25 and are the costliest postings to read, so they
+    are left to the re-scoring, which weighs them by their rarity.
+    """
+    return vq.Or([q for c in r.required for q in (c.fold, c.exact) if q is not None])
 
 
 def most_words(r: Reading) -> Stage:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from indexer.search.querylang import ParsedQuery
 
-__all__ = ["MAX_VARIANTS", "WEIGHTS", "rescore", "variants"]
+__all__ = ["QUESTION_WEIGHTS", "MAX_VARIANTS", "WEIGHTS", "rescore", "variants"]
 
 WEIGHTS = {
     "bm25": 1.0,          # first-stage score, scaled to [0, 1] over the candidates
@@ -41,6 +41,11 @@ WEIGHTS = {
     # their rarity: they say little about which article is meant.
     "common": 0.25,
 }
+# Questions (indexer.search.matching): their words are scattered over the article they
+# ask about, so the first stage's BM25 (term frequency, length normalisation) counts
+# more than for other queries; the title says little (a question names its subject, not
+# a headline). Tuned on bench/relevance.py --archive --split tune.
+QUESTION_WEIGHTS = dict(WEIGHTS, bm25=4.0, title=0.0, title_phrase=0.0, title_adjacency=0.0)
 # Most variants (synonym alternatives x corrections) scored per query.
 MAX_VARIANTS = 24
 # Most corrections of one unknown syllable tried in the re-scoring.
@@ -120,7 +125,7 @@ def _adjacent(a: frozenset | None, b: frozenset | None) -> bool:
     return not a.isdisjoint(map((-1).__add__, b))
 
 
-def _features(seqs: list[list], t: dict, b: dict, keys: list, w: dict) -> float:
+def _features(seqs: list[list], t: dict, b: dict, keys: list, w: dict, wt: dict) -> float:
     """Weighted coverage, adjacency, phrase and title features of one view of a query.
 
     Syllables count by their rarity (``w``: IDF), so "là", "của" and "gì" matter less
@@ -168,9 +173,9 @@ def _features(seqs: list[list], t: dict, b: dict, keys: list, w: dict) -> float:
         title_phrase, phrase = in_t / multi, anywhere / multi
     else:
         phrase, title_phrase = 0.0, title if len(keys) == 1 else 0.0
-    return (WEIGHTS["coverage"] * coverage + WEIGHTS["adjacency"] * adjacency
-            + WEIGHTS["phrase"] * phrase + WEIGHTS["title"] * title
-            + WEIGHTS["title_phrase"] * title_phrase + WEIGHTS["title_adjacency"] * title_adjacency)
+    return (wt["coverage"] * coverage + wt["adjacency"] * adjacency
+            + wt["phrase"] * phrase + wt["title"] * title
+            + wt["title_phrase"] * title_phrase + wt["title_adjacency"] * title_adjacency)
 
 
 class _Variant:
@@ -197,7 +202,7 @@ class _Variant:
     def weights(self, idf: dict[str, float]) -> dict:
         return {k: idf.get(f, 1.0) for k, f in self.key_fold.items()}
 
-    def score(self, d: int, bm25: float, pos: dict, w: dict) -> float:
+    def score(self, d: int, bm25: float, pos: dict, w: dict, wt: dict = WEIGHTS) -> float:
         if not self.folds:
             return 0.0
         bound = self._bound
@@ -211,8 +216,8 @@ class _Variant:
         for k, tm, bm in bound[1]:
             t[k] = tm.get(d, _NONE)
             b[k] = bm.get(d, _NONE)
-        score = WEIGHTS["bm25"] * bm25 + _features(self.fold_seqs, t, b, self.fold_keys, w)
-        score += WEIGHTS["exact_view"] * _features(self.exact_seqs, t, b, self.exact_keys, w)
+        score = wt["bm25"] * bm25 + _features(self.fold_seqs, t, b, self.fold_keys, w, wt)
+        score += wt["exact_view"] * _features(self.exact_seqs, t, b, self.exact_keys, w, wt)
         return score
 
 
@@ -265,7 +270,8 @@ def rescore(searcher, docs: list[tuple[int, float]], parsed: ParsedQuery,
             fuzzy: dict[str, list[str]] | None = None, *,
             positions: Callable[[str, str, list[int]], dict[int, frozenset]],
             doc_frequency=None, members=None,
-            common: set[str] | frozenset = frozenset()) -> list[tuple[int, float]]:
+            common: set[str] | frozenset = frozenset(),
+            weights: dict[str, float] = WEIGHTS) -> list[tuple[int, float]]:
     """Return ``docs`` re-ordered by the Vietnamese match score (stable on ties).
 
     ``positions(fieldname, term, sorted_docnums)`` reads term positions (the backend's
@@ -273,7 +279,8 @@ def rescore(searcher, docs: list[tuple[int, float]], parsed: ParsedQuery,
     articles (default: the reader's); the search engine passes its cached versions,
     and ``members(fieldname, term)``: the term's documents as a little-endian bitset
     (bytes), from which :func:`_stand_ins` spares most position reads. ``common``: the
-    folded syllables of a long query's frequent words, weighted down.
+    folded syllables of a long query's frequent words, weighted down; ``weights``: the
+    features' weights (:data:`QUESTION_WEIGHTS` for a question).
     """
     vs = [_Variant(c) for c in variants(parsed, fuzzy)]
     vs = [v for v in vs if v.folds]
@@ -301,13 +308,13 @@ def rescore(searcher, docs: list[tuple[int, float]], parsed: ParsedQuery,
                 df = max(doc_frequency("body_f", f), doc_frequency("title_f", f))
                 idf[f] = math.log(1.0 + n_docs / (df + 1.0))
                 if f in common:  # a frequent word of a long query ("gì", "của")
-                    idf[f] *= WEIGHTS["common"]
+                    idf[f] *= weights["common"]
     ws = [v.weights(idf) for v in vs]
     top = max((sc for _, sc in docs), default=0.0) or 1.0
     scored = []
     for rank, (d, bm25) in enumerate(docs):
         b = bm25 / top
-        best = max(v.score(d, b, pos, w) for v, w in zip(vs, ws))
+        best = max(v.score(d, b, pos, w, weights) for v, w in zip(vs, ws))
         scored.append((best, -rank, d))
     scored.sort(reverse=True)
     return [(d, round(sc, 4)) for sc, _r, d in scored]
