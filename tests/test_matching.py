@@ -111,3 +111,10 @@ def test_a_question_finds_its_article_without_three_words_in_four(engine):
     assert result.explain["ranked_from"]
     # (The first result, about nuclear submarines, shares more of the words.)
     assert SEED_URL in [h.id for h in result.hits[:3]], [h.title for h in result.hits[:3]]
+
+
+def test_explain_says_which_forms_defined_the_match(engine):
+    typed = search(engine, "Bộ trưởng Quốc phòng").explain["reading"]
+    assert typed["match_forms"].startswith("the forms as typed")
+    plain = search(engine, "bo truong quoc phong").explain["reading"]
+    assert plain["match_forms"].startswith("every diacritic form (typed without")

@@ -545,6 +545,7 @@ class SearchEngine:
             if res2.total:
                 res, stage = res2, st2
         trace["stage"] = stage.name
+        trace["reading"]["match_forms"] = _match_forms(reading, stage, self.config.search.enough_matches)
         result.relaxed = stage.relaxed
         if stage.notice and (res.widened or stage.notice == "fuzzy"):
             words = sorted(fuzzy) if stage.notice == "fuzzy" else []
@@ -1284,6 +1285,15 @@ def _sharing_rare_names(s, docnum: int, weights: dict[str, float], seen: set[int
         if len(out) >= RARE_NAMES * PER_NAME:
             break
     return out
+
+
+def _match_forms(reading: Reading, stage: Stage, enough: int) -> str:
+    """Which forms of the words defined the match set, and why (for ``--explain``)."""
+    if not reading.marked:
+        return "every diacritic form (typed without diacritics)"
+    if "as typed" in stage.name:
+        return "the forms as typed (either tone placement)"
+    return f"every diacritic form: fewer than {enough} articles had the forms as typed"
 
 
 def _copy_of(stored: dict[str, Any]) -> dict[str, Any]:
