@@ -133,22 +133,83 @@ def test_entity_facet_filters_and_its_chip_removes_it(desktop):
     desktop.check()
 
 
-@pytest.fixture(scope="module")
-def copies_server(copies_index):  # noqa: F811
-    """A server over the core articles plus two copies of the seed (tests/test_stories.py)."""
+def _serve(cfg):
+    """A real HTTP server for the app over ``cfg``'s index, in a background thread."""
     import threading
 
     from werkzeug.serving import make_server
 
     from webapp import create_app
 
-    httpd = make_server("127.0.0.1", 0, create_app({"TESTING": True, "VNSEARCH": copies_index}), threaded=True)
+    httpd = make_server("127.0.0.1", 0, create_app({"TESTING": True, "VNSEARCH": cfg}), threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
     thread.join(10)
     httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def copies_server(copies_index):  # noqa: F811
+    """A server over the core articles plus two copies of the seed (tests/test_stories.py)."""
+    yield from _serve(copies_index)
+
+
+@pytest.fixture(scope="module")
+def stale_labels_server(tmp_path_factory):
+    """A server over an index whose articles keep VNTC's old label "Vi tính" (as the readers
+    gave it before categories.toml mapped it onto "Công nghệ")."""
+    import dataclasses
+
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
+
+    from .conftest import DATA, make_config
+
+    cfg = make_config(tmp_path_factory.mktemp("stale-labels"))
+    old = [dataclasses.replace(a, category="Vi tính") if a.category == "Công nghệ" else a
+           for a in read_paths([DATA / "readers" / "records.jsonl"])]
+    assert index_articles(cfg, old).failed == 0
+    yield from _serve(cfg)
+
+
+def test_stats_page_says_an_old_index_needs_a_rebuild(browser, stale_labels_server):
+    context = browser.new_context(viewport={"width": 375, "height": 800}, locale="vi-VN")
+    watched = Watched(context, stale_labels_server)
+    page = watched.page
+    try:
+        watched.goto("/stats")
+        notice = page.locator("p.notice.rebuild")
+        assert notice.is_visible()
+        text = notice.inner_text()
+        assert "“Vi tính” → “Công nghệ”" in text and "vnsearch index --rebuild" in text
+        box = notice.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375  # on a phone's screen, no sideways scroll
+        watched.shot("insights-stale-labels")
+        watched.check()
+    finally:
+        context.close()
+
+
+def test_related_articles_of_the_clients_example(desktop):
+    """The seed's article page lists related articles that share its rarer names or its
+    words, each opening its own page."""
+    from .conftest import SEED_TITLE
+
+    page = desktop.page
+    desktop.goto("/?q=bộ+chỉ+huy+quân+sự+Nhật+Bản")
+    page.locator("li.hit h2 a", has_text="Mỹ ra tuyên bố").first.click()
+    page.wait_for_url(re.compile(r"/article\?id="))
+    assert SEED_TITLE in page.locator("article h1").inner_text()
+    related = page.locator("aside.related li > a")
+    assert related.count() >= 1
+    titles = related.all_inner_texts()
+    assert not any("Microsoft" in t or "máy chủ" in t for t in titles), titles
+    related.first.click()
+    page.wait_for_url(re.compile(r"/article\?id="))
+    assert page.locator("article h1").inner_text() == titles[0]
+    desktop.check()
 
 
 def test_story_group_expands_and_no_copies_side_by_side(browser, copies_server):
