@@ -744,7 +744,7 @@ class SearchEngine:
             pool = self._ranking_pool(ds, chosen, bits, within, neg, deadline)
             trace["ranked_from"] = (f"{pool.bit_count()} articles with any of the words that are "
                                     f"not frequent, and the best of the {bits.bit_count()} matches")
-            hits = self._question_candidates(ds, reading, score_q, bits, pool, limit)
+            hits = self._question_candidates(ds, reading, bits, pool, limit)
         else:
             hits = ds.top(score_q, bits, limit, prefer=0 if reading.long else first)
         partial = partial or time.monotonic() > deadline
@@ -752,19 +752,21 @@ class SearchEngine:
                           first=0 if reading.long else first), chosen
 
     @staticmethod
-    def _question_candidates(ds: DocSets, reading: Reading, score_q: vq.Query, bits: int, pool: int,
+    def _question_candidates(ds: DocSets, reading: Reading, bits: int, pool: int,
                              limit: int) -> list[tuple[int, float]]:
-        """A question's candidates: the best of ``pool`` by BM25 over its words that are
-        not frequent, and the best of its matches (``bits``) by BM25 over every word.
+        """A question's candidates: the best of ``pool`` and the best of its "3<75%"
+        matches (``bits``), both by BM25 over its words that are not frequent.
 
         The second list keeps a sentence copied from an article that happens to hold a
-        question word ("chưa đưa ra bình luận nào"): its words are mostly frequent ones.
-        Every candidate carries its score over the words that are not frequent, and all
-        of them are re-scored (``2 * limit`` at most).
+        question word ("chưa đưa ra bình luận nào"): its words are mostly frequent ones,
+        so among every article with any of them it ranks low. All the candidates are
+        re-scored (``2 * limit`` at most). (Scoring every word for the second list,
+        frequent ones included, measured the same on the tune split and read the
+        costliest postings.)
         """
         words = best_match_scoring(reading)
         first = ds.top(words, pool, limit)
-        matched = ds.top(score_q, bits, limit)
+        matched = ds.top(words, bits, limit)
         seen = {d for d, _ in first}
         extra = [d for d, _ in matched if d not in seen]
         if extra:
