@@ -233,3 +233,30 @@ def test_a_model_of_the_first_format_still_restores_and_is_recounted(tmp_path):
     assert loaded is not None and loaded.unigrams == old.unigrams
     m = update_model(tmp_path, _live([a, b]))
     assert m.unigrams == _recounted([a, b]).unigrams
+
+
+def test_searches_keep_the_loaded_model_while_a_committed_one_loads(tmp_path):
+    """A commit rewrites the model: searching (stale_ok) keeps answering with the model
+    already loaded, the new one is loaded in the background and then used."""
+    import os
+    import threading
+
+    from indexer.text import restore as restore_mod
+    from indexer.text.restore import cached_model, update_model
+
+    recs = _core_records(3)
+    update_model(tmp_path, _live(recs[:1]))
+    first = cached_model(tmp_path, stale_ok=True)
+    assert first is not None and len(first.counted) == 1
+    assert first._forms is not None, "the look-up tables are built on loading, not in a search"
+    update_model(tmp_path, _live(recs))  # a commit: the file is rewritten
+    path = tmp_path / MODEL_NAME
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a coarse clock still sees the change
+    assert cached_model(tmp_path, stale_ok=True) is first  # no wait: the previous model answers
+    for thread in [t for t in threading.enumerate() if t.name == "vnsearch-restore-model"]:
+        thread.join(timeout=60)
+    assert not restore_mod._reloading
+    newer = cached_model(tmp_path, stale_ok=True)
+    assert newer is not first and len(newer.counted) == 3
+    assert cached_model(tmp_path) is newer  # the builder's callers get the current one too

@@ -399,6 +399,7 @@ class SearchEngine:
                 ds.value_bits(name)
             ds.date_range(None, None)
             entity_top(s, ds)
+            self.restore_model()  # loaded and prepared once, not by each worker's first search
             return ds.preload(budget_bytes, PRELOAD_FIELDS)
         finally:
             self.close()  # a forked worker must not share this searcher's open files
@@ -635,8 +636,9 @@ class SearchEngine:
         return preferred
 
     def restore_model(self):
-        """The live generation's diacritic-restoration model (None for an older index)."""
-        return cached_model(store.resolve(self.live))
+        """The live generation's diacritic-restoration model (None for an older index);
+        after a commit, the one loaded before until the new one is ready."""
+        return cached_model(store.resolve(self.live), stale_ok=True)
 
     def _result_key(self, req: SearchRequest, s) -> tuple:
         """A search's identity: the request and the index state it ran against."""

@@ -210,20 +210,55 @@ _cache_lock = threading.Lock()
 _cache: dict[str, tuple[float, RestoreModel | None]] = {}
 
 
-def cached_model(folder: Path | str) -> RestoreModel | None:
-    """:func:`load_model`, once per file version per process."""
+_reloading: set[str] = set()
+
+
+def cached_model(folder: Path | str, stale_ok: bool = False) -> RestoreModel | None:
+    """:func:`load_model`, once per file version per process, its look-up tables built.
+
+    Every index commit rewrites the model file, and loading and preparing it takes a
+    good part of a second. With ``stale_ok`` (searching), the version already loaded
+    keeps answering while the new one loads in a background thread, so the first
+    searches after a commit do not wait for it (they read diacritics with the counts of
+    the commit before, which the model being a frequency estimate, hardly matters)."""
     path = Path(folder) / MODEL_NAME
     try:
         mtime = path.stat().st_mtime
     except OSError:
         return None
+    key = str(path)
     with _cache_lock:
-        hit = _cache.get(str(path))
+        hit = _cache.get(key)
         if hit is not None and hit[0] == mtime:
             return hit[1]
-        model = load_model(folder)
-        _cache[str(path)] = (mtime, model)
+        if stale_ok and hit is not None and hit[1] is not None:
+            if key not in _reloading:
+                _reloading.add(key)
+                threading.Thread(target=_reload, args=(folder, key, mtime), name="vnsearch-restore-model",
+                                 daemon=True).start()
+            return hit[1]
+        model = _load_prepared(folder)
+        _cache[key] = (mtime, model)
         return model
+
+
+def _load_prepared(folder: Path | str) -> RestoreModel | None:
+    model = load_model(folder)
+    if model is not None:
+        model.forms("")  # build the look-up tables now, not inside a search
+    return model
+
+
+def _reload(folder: Path | str, key: str, mtime: float) -> None:
+    try:
+        model = _load_prepared(folder)
+        with _cache_lock:
+            _cache[key] = (mtime, model)
+    except Exception:  # the file went away or changed again: the next search tries anew
+        pass
+    finally:
+        with _cache_lock:
+            _reloading.discard(key)
 
 
 def _apply_case(typed: str, exact: str) -> str:
