@@ -377,3 +377,34 @@ def test_preloaded_engine_forks_warm_workers(core_index):
         # The frequent terms were inherited: at most a few rare ones (a title's) are read.
         assert ("body_f", "noi" if q == "Hà Nội" else "truong") in read_cold
         assert set(new) < read_cold and len(new) <= len(read_cold) // 2, (q, new, read_cold)
+
+
+def test_live_documents_exclude_replaced_ones(fresh_config, tmp_path):
+    """The live bitset (per segment: a range less its deleted set) is what Whoosh says
+    is live, after a changed article deleted its old version."""
+    import gzip
+    import json
+
+    from indexer.backends.whoosh.postings import bits_from_ids, live_bits
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
+    from indexer.search.engine import SearchEngine
+
+    from .conftest import CORE
+
+    with gzip.open(CORE / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for _, line in zip(range(40), fh)]
+    src = tmp_path / "a.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    index_articles(fresh_config, read_paths([src]))
+    records[3]["body"] += "\nCập nhật: thông tin mới."
+    records[9]["body"] += "\nCập nhật: thông tin mới."
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    assert index_articles(fresh_config, read_paths([src])).updated == 2
+    engine = SearchEngine(fresh_config)
+    reader = engine.searcher().reader()
+    assert reader.has_deletions()
+    size = reader.doc_count_all()
+    assert live_bits(reader, size) == bits_from_ids(reader.all_doc_ids(), size)
+    assert live_bits(reader, size).bit_count() == reader.doc_count() == 40
+    engine.close()

@@ -41,7 +41,7 @@ from indexer.backends.whoosh.schema import bigrams
 from indexer.backends.whoosh.translate import to_whoosh
 from indexer.search import query as vq
 
-__all__ = ["DocSets", "SharedState", "Evaluated", "TermData", "docsets_for", "iter_bits", "bits_from_ids"]
+__all__ = ["DocSets", "SharedState", "Evaluated", "TermData", "docsets_for", "iter_bits", "bits_from_ids", "live_bits"]
 
 # Documents kept per term (and field) with their BM25 score, best first: the "champion
 # list" from which the first stage draws candidates (Manning et al., IR book, 7.1.3).
@@ -232,6 +232,21 @@ def bits_from_ids(ids: Iterable[int], size: int) -> int:
     return bits_from_array(np.fromiter(ids, dtype=np.int64), size)
 
 
+def live_bits(reader, size: int) -> int:
+    """The documents not deleted, as a bitset: per segment a range less its deleted
+    set (``all_doc_ids`` asks every document whether it is deleted, in Python)."""
+    flags = np.zeros(size, dtype=bool)
+    for sub, offset in reader.leaf_readers():
+        n = sub.doc_count_all()
+        flags[offset:offset + n] = True
+        if sub.has_deletions():
+            dead = getattr(sub, "deleted_docs_set", None)
+            if dead is None:  # another reader: ask document by document
+                dead = [d for d in range(n) if sub.is_deleted(d)]
+            flags[offset + np.fromiter(dead, dtype=np.int64)] = False
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
+
+
 def bits_from_array(ids: np.ndarray, size: int) -> int:
     """:func:`bits_from_ids` for a numpy array of document numbers (set and packed in C)."""
     flags = np.zeros(size, dtype=bool)
@@ -295,7 +310,7 @@ class DocSets:
         self._values = shared.values
         self._deadline: float | None = None
         if shared.live is None:
-            shared.live = bits_from_ids(self.reader.all_doc_ids(), self.size)
+            shared.live = live_bits(self.reader, self.size)
         self.live = shared.live
 
     # -- building blocks ------------------------------------------------------------
