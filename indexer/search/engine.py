@@ -12,6 +12,7 @@ from the bitset. Snippets come from the stored normalised text (no pyvi).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,8 @@ __all__ = [
     "SearchRequest",
     "SearchResult",
 ]
+
+log = logging.getLogger(__name__)
 
 FACET_FIELDS = ("outlet", "category", "month")
 MAX_PREFIX_EXPANSION = 64
@@ -401,6 +404,10 @@ class SearchEngine:
             entity_top(s, ds)
             self.restore_model()  # loaded and prepared once, not by each worker's first search
             return ds.preload(budget_bytes, PRELOAD_FIELDS)
+        except Exception as exc:  # only a head start: the workers read what they need themselves
+            log.warning("preloading the index at %s failed (%s: %s); serving without", self.live,
+                        type(exc).__name__, exc)
+            return 0
         finally:
             self.close()  # a forked worker must not share this searcher's open files
 
