@@ -45,7 +45,7 @@ WEIGHTS = {
 # ask about, so the first stage's BM25 (term frequency, length normalisation) counts
 # more than for other queries; the title says little (a question names its subject, not
 # a headline). Tuned on bench/relevance.py --archive --split tune.
-QUESTION_WEIGHTS = dict(WEIGHTS, bm25=4.0, title=0.0, title_phrase=0.0, title_adjacency=0.0)
+QUESTION_WEIGHTS = dict(WEIGHTS, bm25=4.0, coverage=1.0, title=0.0, title_phrase=0.0, title_adjacency=0.0)
 # Most variants (synonym alternatives x corrections) scored per query.
 MAX_VARIANTS = 24
 # Most corrections of one unknown syllable tried in the re-scoring.
