@@ -252,7 +252,7 @@ def _index_articles(
         cache = TokenCache(config.path("cache"))
         notify("start", total)
         seen_keys: set[str] = set()
-        try:
+        with finishing_build(config, live, folder, target, sink, cache):
             planner = _Planner(known_hash, hash_key, seen_keys, cache, summary, notify, old_files)
             plan = planner.plan(items)
             # A rebuild commits once (the generation swap is its atomic step); an
@@ -272,24 +272,6 @@ def _index_articles(
             # After the commits that hold the files' articles (before the swap, for a
             # rebuild): a crash before this costs the next run time, never correctness.
             planner.save_manifest(target)
-            sink.each_text(functools.partial(update_restore_model, target,  # indexer.text.restore
-                                             forgotten=sink.deleted_texts()))
-            if folder is not None:
-                store.activate(live, folder, keep=config.index.keep_generations)
-                folder = None
-        except OSError:
-            if folder is None:  # free what this run wrote and never committed
-                with contextlib.suppress(OSError):
-                    sink.cancel()
-                store.discard_uncommitted(target)
-            raise
-        finally:
-            try:
-                sink.close()  # may fail too, on a full disk
-            finally:
-                cache.close()
-                if folder is not None:  # a failed rebuild leaves the live index untouched
-                    shutil.rmtree(folder, ignore_errors=True)
     summary.seconds = time.monotonic() - started
     notify("end", summary)
     return summary
@@ -307,6 +289,35 @@ def prune_missing(sink: WhooshSink, key_source: dict[str, str], seen_keys: set[s
             summary.pruned += 1
             notify("pruned", key)
     sink.commit()
+
+
+@contextlib.contextmanager
+def finishing_build(config: Config, live: Path, folder: Path | None, target: Path,
+                    sink: WhooshSink, cache: TokenCache) -> Iterator[None]:
+    """The end every run shares, local or on Dask, around the body that commits: on success
+    the restore model follows the index and a new generation is swapped in; on a write
+    error what was never committed is freed; always the sink and cache are closed, and a
+    failed rebuild's folder removed, so the live index is untouched."""
+    try:
+        yield
+        sink.each_text(functools.partial(update_restore_model, target,  # indexer.text.restore
+                                         forgotten=sink.deleted_texts()))
+        if folder is not None:
+            store.activate(live, folder, keep=config.index.keep_generations)
+            folder = None
+    except OSError:
+        if folder is None:  # free what this run wrote and never committed
+            with contextlib.suppress(OSError):
+                sink.cancel()
+            store.discard_uncommitted(target)
+        raise
+    finally:
+        try:
+            sink.close()  # may fail too, on a full disk
+        finally:
+            cache.close()
+            if folder is not None:  # a failed rebuild leaves the live index untouched
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def open_build_target(config: Config, live: Path, rebuild: bool, summary: BuildSummary,

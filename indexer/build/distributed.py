@@ -26,8 +26,6 @@ until the coordinator commits segments it has in hand.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
 import shutil
 import tempfile
@@ -42,6 +40,7 @@ from indexer.backends.whoosh import store
 from indexer.backends.whoosh.sink import WhooshSink
 from indexer.backends.whoosh.writer import segment_files
 from indexer.build.builder import (
+    finishing_build,
     open_build_target,
     _article_job,
     COMMIT_EVERY,
@@ -60,7 +59,6 @@ from indexer.build.builder import (
 from indexer.build.tokencache import TokenCache
 from indexer.config import Config
 from indexer.ingest.documents import Article, ReadFailure
-from indexer.text.restore import update_model as update_restore_model
 
 __all__ = ["DaskBuildError", "Partition", "index_on_dask", "plan_partitions"]
 
@@ -470,31 +468,13 @@ def _index_on_dask(config: Config, inputs: Iterable[str | os.PathLike[str]], sch
             decider = _Decider(known_hash, hash_key, summary, notify)
             coordinator = _Coordinator(client, sink, target, cache, decider, summary, notify,
                                        None if folder is not None else COMMIT_EVERY)
-            try:
+            with finishing_build(config, live, folder, target, sink, cache):
                 parts = plan_partitions(client, inputs, config.index.dask_partition)
                 notify("start", sum((p.stop - p.start) for p in parts if p.stop is not None)
                        + sum(len(p.files) for p in parts) or None)
                 coordinator.run(parts)
                 if prune and folder is None:
                     prune_missing(sink, key_source, decider.seen, summary, notify)
-                sink.each_text(functools.partial(update_restore_model, target,  # indexer.text.restore
-                                                 forgotten=sink.deleted_texts()))
-                if folder is not None:
-                    store.activate(live, folder, keep=config.index.keep_generations)
-                    folder = None
-            except OSError:
-                if folder is None:  # free what this run wrote and never committed
-                    with contextlib.suppress(OSError):
-                        sink.cancel()
-                    store.discard_uncommitted(target)
-                raise
-            finally:
-                try:
-                    sink.close()  # may fail too, on a full disk
-                finally:
-                    cache.close()
-                    if folder is not None:  # a failed rebuild leaves the live index untouched
-                        shutil.rmtree(folder, ignore_errors=True)
     finally:
         client.close()
     summary.seconds = time.monotonic() - started
