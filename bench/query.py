@@ -23,10 +23,14 @@ printed for:
   snippets and highlighted titles), with its result cache turned off so every round
   really searches (the per-term caches stay on: they are what a serving process has);
 * ``no snippets``: the same with snippet and title highlighting replaced by no-ops;
-* ``no story tools``: ``vnsearch`` without the timeline and the people / places /
-  organisations facets (as the search page was before them), for the difference they make;
-  as that difference of two passes is at the mercy of a loaded machine, the time the two
-  take inside each ``vnsearch`` search is also printed (p50 / p95 per kind);
+* ``story tools``: what the timeline and the people / places / organisations facets
+  add to a search, measured in pairs: each query is run with them and without them (as
+  the search page was before them) one right after the other, the order alternating
+  from one query and round to the next (the second run of a pair finds the first's
+  posting blocks decoded; alternating cancels that), and the median of the paired
+  differences is printed beside the medians of each side. A difference of two separate
+  passes is at the mercy of a loaded machine; a pair's two runs share its moment. The
+  time the two take inside each ``vnsearch`` search is also printed (p50 / p95 per kind);
 * ``FTS5``: ``SELECT ... snippet(...) ... WHERE fts MATCH ? ORDER BY bm25 LIMIT 10``
   (top ten with snippets; FTS5 does no facets and no re-ranking).
 
@@ -308,21 +312,35 @@ def main() -> None:
         lat.setdefault(("first run", "all"), []).append(dt)
         run_fts(q, w, p)
     totals = {}
+    paired: dict[str, list[float]] = {}  # kind -> (with - without) of each pair, ms
+
+    def add(eng: str, kind: str, dt: float) -> None:
+        lat.setdefault((eng, kind), []).append(dt)
+        lat.setdefault((eng, "all"), []).append(dt)
+
     # One engine through all the queries, then the next: a query run right after the
     # same query would find its posting blocks decoded already (indexer.backends.whoosh.postings' LRU).
+    # The story tools' pass runs each query twice in a row (with and without, alternating).
     for r in range(args.rounds):
-        engines = (("vnsearch", "no story tools", "no snippets", "FTS5") if r % 2 == 0
-                   else ("no story tools", "no snippets", "vnsearch", "FTS5"))
+        engines = (("vnsearch", "story pairs", "no snippets", "FTS5") if r % 2 == 0
+                   else ("story pairs", "no snippets", "vnsearch", "FTS5"))
         for eng in engines:
-            for kind, q, kw, w, p in jobs:
+            for j, (kind, q, kw, w, p) in enumerate(jobs):
                 if eng == "FTS5":
-                    dt, n = run_fts(q, w, p)
+                    add(eng, kind, run_fts(q, w, p)[0])
+                elif eng == "story pairs":
+                    with_first = (j + r) % 2 == 0
+                    got = {}
+                    for on in ((True, False) if with_first else (False, True)):
+                        got[on] = run_vn(q, kw, True, story_tools=on)[0]
+                    add("with story tools", kind, got[True])
+                    add("no story tools", kind, got[False])
+                    for key in (kind, "all"):
+                        paired.setdefault(key, []).append(got[True] - got[False])
                 else:
-                    dt, n = run_vn(q, kw, eng != "no snippets", story_tools=eng != "no story tools",
-                                   kind=kind if eng == "vnsearch" else "")
+                    dt, n = run_vn(q, kw, eng != "no snippets", kind=kind if eng == "vnsearch" else "")
                     totals[q + str(kw)] = n
-                lat.setdefault((eng, kind), []).append(dt)
-                lat.setdefault((eng, "all"), []).append(dt)
+                    add(eng, kind, dt)
     kinds = list(queries) + ["filtered", "all"]
     rows = []
     res = {"size": args.size, "rounds": args.rounds, "docs": stats["documents"],
@@ -344,15 +362,20 @@ def main() -> None:
                        "no snippets", "FTS5 + snippet()", "vnsearch / FTS5"]))
     story_rows = []
     for kind in kinds:
-        v, w = lat[("vnsearch", kind)], lat[("no story tools", kind)]
-        res["kinds"][kind]["nostory_p50"] = round(median(w), 2)
+        v, w = lat[("with story tools", kind)], lat[("no story tools", kind)]
+        diffs = paired[kind]
+        row = res["kinds"][kind]
+        row["withstory_p50"] = round(median(v), 2)
+        row["nostory_p50"] = round(median(w), 2)
+        row["story_paired_diff_p50"] = round(median(diffs), 3)
+        row["story_pairs"] = len(diffs)
         spent = inside.get(kind, [0.0])
-        res["kinds"][kind]["story_inside_p50"] = round(median(spent), 3)
-        res["kinds"][kind]["story_inside_p95"] = round(pct(spent, 95), 3)
-        story_rows.append([kind, round(median(v), 2), round(median(w), 2), round(median(v) - median(w), 2),
+        row["story_inside_p50"] = round(median(spent), 3)
+        row["story_inside_p95"] = round(pct(spent, 95), 3)
+        story_rows.append([kind, round(median(v), 2), round(median(w), 2), f"{median(diffs):.2f} ({len(diffs)})",
                            f"{median(spent):.2f} / {pct(spent, 95):.2f}"])
-    print(table(story_rows, ["ms p50, same run", "with timeline + entity facets", "without", "difference",
-                             "the two inside each search, p50 / p95"]))
+    print(table(story_rows, ["ms p50, same run, in pairs", "with timeline + entity facets", "without",
+                             "median paired difference (pairs)", "the two inside each search, p50 / p95"]))
     res["median_hits"] = median(list(totals.values()))
     if args.hostile_rounds:
         res["hostile"] = run_hostile(engine, args.hostile_rounds)

@@ -148,6 +148,69 @@ def test_top_returns_best_matches_first(engine):
     assert ("body_f", "gia") in scoring_terms(q) and ("title_x", "vàng") in scoring_terms(q)
 
 
+def _top_reference(ds: DocSets, q, bits: int, limit: int, prefer: int = 0) -> list[tuple[int, float]]:
+    """DocSets.top as a loop over each champion (what it did before numpy summed them)."""
+    import heapq
+
+    est: dict[int, float] = {}
+    for fieldname, text in scoring_terms(q):
+        td = ds.data(fieldname, text)
+        for d, sc in zip(td.docs, td.scores):
+            if bits >> d & 1:
+                est[d] = est.get(d, 0.0) + sc
+    prefer &= bits
+    for pool in (bits, prefer):
+        if pool and pool.bit_count() <= limit:
+            for d in _bits_docs(ds, pool):
+                est.setdefault(d, 0.0)
+    key = (lambda kv: (prefer >> kv[0] & 1, kv[1], -kv[0])) if prefer else (lambda kv: (kv[1], -kv[0]))
+    return [(d, float(sc)) for d, sc in heapq.nlargest(limit, est.items(), key=key)]
+
+
+@pytest.mark.parametrize("text", ["giá vàng", "xe", "thị trường chứng khoán", "bo truong", "Hà Nội"])
+def test_top_sums_the_same_scores_as_a_loop_over_champions(engine, text):
+    """The numpy first stage ranks exactly as the per-document loop: same documents,
+    same doubles, same ties (lower number first), with and without preferred ones
+    and with pools small enough that every match is a candidate."""
+    s = engine.searcher()
+    parsed = engine.parse(text)
+    engine.expand(parsed)
+    q = engine._retrieval_query(parsed, s, require_all=True)
+    ds = _ds(engine)
+    bits = ds.evaluate(q).bits
+    docs = sorted(_bits_docs(ds, bits))
+    assert docs, text
+    prefer = sum(1 << d for d in docs[::3])
+    for limit in (1, 5, 100, len(docs) + 3):
+        assert ds.top(q, bits, limit) == _top_reference(ds, q, bits, limit), (text, limit)
+        assert ds.top(q, bits, limit, prefer=prefer) == _top_reference(ds, q, bits, limit, prefer), (text, limit)
+    # A term with no champion among the matches: every match of a small pool scores 0.
+    few = sum(1 << d for d in docs[:3])
+    assert ds.top(vq.Term("body_f", "qwxz"), few, 5) == [(d, 0.0) for d in docs[:3]]
+
+
+@pytest.mark.parametrize("words", [["thi", "truong", "chung", "khoan"], ["bo", "chi", "huy"],
+                                   ["ha", "noi"], ["bo", "bo"], ["quan", "su", "moi", "tai", "nhat", "ban"]])
+def test_numpy_phrase_check_finds_what_the_per_document_check_finds(engine, words):
+    """DocSets.phrase intersects position keys with numpy (internals.PATHS counts it);
+    the documents are those where a per-document walk over decoded positions finds
+    the words one after another, among every article that has them all."""
+    ds = _ds(engine)
+    for fieldname in ("body_f", "title_f"):
+        cand = ds.live
+        for w in words:
+            cand &= ds.term(fieldname, w)
+        internals.PATHS.clear()
+        got = _bits_docs(ds, ds.phrase(fieldname, words, cand))
+        assert internals.PATHS["phrase.numpy"] == (1 if cand else 0), (words, fieldname)
+        docs = sorted(_bits_docs(ds, cand))
+        pos = [ds.positions(fieldname, w, docs) for w in words]
+        expected = {d for d in docs if any(all(p + i in pos[i][d] for i in range(1, len(words)))
+                                          for p in pos[0][d])}
+        assert got == expected, (words, fieldname)
+    assert words != ["quan", "su", "moi", "tai", "nhat", "ban"] or expected  # the seed article
+
+
 def test_newest_sort_is_by_date_then_undated(engine):
     result = engine.search(SearchRequest(q="bộ", sort="newest", per_page=50))
     dates = [h.date for h in result.hits]

@@ -11,7 +11,8 @@ from indexer import SearchEngine, SearchRequest
 from indexer.backends.whoosh import internals
 from indexer.backends.whoosh.internals import WhooshInternalsError
 
-QUERIES = ["bộ chỉ huy quân sự", "bo truong quoc phong", '"Nhật Bản"', "kinh tế", "hà nội -bóng"]
+QUERIES = ["bộ chỉ huy quân sự", "bo truong quoc phong", '"Nhật Bản"', "kinh tế", "hà nội -bóng",
+           '"thị trường chứng khoán"']
 
 
 def test_searches_take_the_fast_paths(core_index):
@@ -23,7 +24,8 @@ def test_searches_take_the_fast_paths(core_index):
     assert paths.get("postings.fast", 0) > 0, paths
     assert paths.get("lengths.fast", 0) > 0, paths
     assert paths.get("positions.fast", 0) > 0, paths
-    for slow in ("postings.slow", "lengths.slow", "positions.slow"):
+    assert paths.get("phrase.numpy", 0) > 0, paths  # phrases of three syllables and more
+    for slow in ("postings.slow", "lengths.slow", "positions.slow", "phrase.slow"):
         assert paths.get(slow, 0) == 0, paths
 
 
