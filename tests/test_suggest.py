@@ -74,3 +74,12 @@ def test_nonsense_gets_no_suggestion(engine):
 
 def test_completions_come_from_indexed_words(engine):
     assert "bộ trưởng" in engine.suggester().complete_words("bo tr")
+
+
+def test_an_accent_typed_picks_the_correction(engine):
+    # "vàgn" folds one edit from "vang", "van" and "vagn"'s other neighbours; the grave
+    # typed says "vàng", which is what the suggestion and the search both take.
+    sug = engine.suggester()
+    assert sug.fix_typed_syllable("vagn", "gia", None, "vàgn") == "vàng"
+    assert did_you_mean(engine, "giá vàgn") == "giá vàng"
+    assert sug.fix_syllable("vagn", "gia", None, "vàgn") == "vang"

@@ -875,40 +875,12 @@ class SearchEngine:
             if syl.exact != f:
                 # An accent typed is evidence: "vàgn" is "vàng" (letters swapped, the
                 # grave kept), not "vẫn" or "vắng", though all fold one edit away.
-                kept = self._edits_as_typed(syl.exact, s)
+                kept = sug.edits_as_typed(syl.exact)
                 if kept:
-                    cands = kept
+                    cands = list(dict.fromkeys(fold(form) for form in kept))
             if cands:
                 out[f] = cands[:MAX_FUZZY_EXPANSION]
         return out
-
-    def _edits_as_typed(self, exact: str, s) -> list[str]:
-        """Folded forms of indexed syllables one edit from ``exact`` with its marks kept.
-
-        Edits (a letter dropped, swapped with its neighbour, changed or added: plain
-        letters only, since the marks typed are what is kept) of the syllable as typed,
-        looked up in the fields with diacritics, most frequent first.
-        """
-        reader = s.reader()
-        letters = "abcdeghiklmnopqrstuvxyđ"
-        cands = set()
-        for i in range(len(exact) + 1):
-            for c in letters:
-                cands.add(exact[:i] + c + exact[i:])
-                if i < len(exact):
-                    cands.add(exact[:i] + c + exact[i + 1:])
-            if i < len(exact):
-                cands.add(exact[:i] + exact[i + 1:])
-            if i < len(exact) - 1:
-                cands.add(exact[:i] + exact[i + 1] + exact[i] + exact[i + 2:])
-        cands.discard(exact)
-        found: dict[str, int] = {}
-        for c in cands:
-            df = reader.doc_frequency("body_x", c) + reader.doc_frequency("title_x", c)
-            if df:
-                key = fold(c)
-                found[key] = max(found.get(key, 0), df)
-        return sorted(found, key=lambda k: (-found[k], k))
 
     def _retrieval_query(self, parsed: ParsedQuery, s, require_all: bool,
                          fuzzy: dict[str, list[str]] | None = None,

@@ -17,6 +17,9 @@ from indexer.text.restore import RestoreModel, restore_syllables
 
 __all__ = ["Suggester"]
 
+# Letters an edit of a typed syllable may insert or change: plain ones, so the marks typed stay.
+_PLAIN_LETTERS = "abcdeghiklmnopqrstuvxyđ"
+
 
 class _Vocabulary:
     """The maps of one index generation: plain data, shared by every thread's Suggester."""
@@ -167,21 +170,63 @@ class Suggester:
                 v.folded = frozenset(terms)
         return v.folded, v.alphabet
 
+    def edits_as_typed(self, exact: str) -> list[str]:
+        """Indexed syllables one edit from ``exact`` with its marks kept, most frequent first.
+
+        An accent typed is evidence: "vàgn" is "vàng" (letters swapped, the grave kept),
+        not "vẫn" or "vắng", though all fold one edit away. Edits (a letter dropped,
+        swapped with its neighbour, changed or added: plain letters only, since the marks
+        typed are what is kept) of the syllable as typed, looked up in the fields with
+        diacritics. The typo fallback and "did you mean" both use it.
+        """
+        reader = self.reader
+        cands: set[str] = set()
+        for i in range(len(exact) + 1):
+            for c in _PLAIN_LETTERS:
+                cands.add(exact[:i] + c + exact[i:])
+                if i < len(exact):
+                    cands.add(exact[:i] + c + exact[i + 1:])
+            if i < len(exact):
+                cands.add(exact[:i] + exact[i + 1:])
+            if i < len(exact) - 1:
+                cands.add(exact[:i] + exact[i + 1] + exact[i] + exact[i + 2:])
+        cands.discard(exact)
+        found: dict[str, int] = {}
+        for c in cands:
+            df = reader.doc_frequency("body_x", c) + reader.doc_frequency("title_x", c)
+            if df:
+                found[c] = df
+        return sorted(found, key=lambda k: (-found[k], k))
+
     def fix_syllable(self, folded: str, before: str | None = None,
-                     after: str | None = None) -> str | None:
-        """The best indexed correction of an unknown folded syllable, if any.
+                     after: str | None = None, exact: str | None = None) -> str | None:
+        """The best indexed correction of an unknown folded syllable, if any (folded).
 
         A candidate that makes a known word with its neighbour in the query ("nhat bna"
-        -> "ban", for "nhật bản") beats a merely frequent one ("ba").
+        -> "ban", for "nhật bản") beats a merely frequent one ("ba"). With ``exact``, the
+        syllable as typed with marks, a correction keeping those marks beats both: see
+        :meth:`fix_typed_syllable`.
         """
+        fixed = self.fix_typed_syllable(folded, before, after, exact)
+        return fold(fixed) if fixed else None
+
+    def fix_typed_syllable(self, folded: str, before: str | None = None,
+                           after: str | None = None, exact: str | None = None) -> str | None:
+        """As :meth:`fix_syllable`, but a correction that keeps the marks typed in
+        ``exact`` is returned with them ("vàgn" -> "vàng"); others come back folded."""
         cands = self.candidates(folded)
         if not cands:
             return None
         _syl, words = self._maps()
-        for cand in cands:
-            if (before and f"{before}_{cand}" in words) or (after and f"{cand}_{after}" in words):
-                return cand
-        return cands[0]
+
+        def makes_word(cand: str) -> bool:
+            return bool((before and f"{before}_{cand}" in words) or (after and f"{cand}_{after}" in words))
+
+        if exact and exact != folded:
+            typed = self.edits_as_typed(exact)
+            if typed:
+                return next((form for form in typed if makes_word(fold(form))), typed[0])
+        return next((cand for cand in cands if makes_word(cand)), cands[0])
 
     def restore(self, folds: list[str]) -> list[str]:
         """Diacritic forms for a run of folded syllables, preferring known words."""
@@ -226,12 +271,14 @@ class Suggester:
             fixed = []
             typed: list = []
             for k, s in enumerate(syls):
-                repl = self.fix_syllable(s.fold, syls[k - 1].fold if k else None,
-                                         syls[k + 1].fold if k + 1 < len(syls) else None)
+                repl = self.fix_typed_syllable(s.fold, syls[k - 1].fold if k else None,
+                                               syls[k + 1].fold if k + 1 < len(syls) else None,
+                                               s.exact)
                 if repl:
                     changed = True
-                    fixed.append(repl)
-                    typed.append(None)
+                    fixed.append(fold(repl))
+                    # A correction that kept the typed marks is shown with them.
+                    typed.append(repl if repl != fold(repl) else None)
                 else:
                     fixed.append(s.fold)
                     typed.append(s.exact if s.exact != s.fold else None)
