@@ -118,3 +118,38 @@ def test_explain_says_which_forms_defined_the_match(engine):
     assert typed["match_forms"].startswith("the forms as typed")
     plain = search(engine, "bo truong quoc phong").explain["reading"]
     assert plain["match_forms"].startswith("every diacritic form (typed without")
+
+
+@pytest.mark.parametrize("q", ["bộ chỉ hay quân sự", "bộ chỉ huy thống nhấc"])
+def test_a_typo_spelling_another_real_syllable_still_finds_its_article(engine, q, monkeypatch):
+    # "hay" for "huy", "nhấc" for "nhất": real syllables, so the unknown-word fallback never
+    # starts; no article has every word as typed, and every word as typed but one finds it.
+    result = search(engine, q)
+    assert SEED_URL in [h.id for h in result.hits[:10]], [h.title for h in result.hits[:3]]
+    tried = [st["stage"] for st in result.explain["stages"]]
+    assert "as typed but one word" in tried
+    assert "all words" not in tried[:tried.index("as typed but one word")]  # tried before it
+    # Without the leeway the folded words scattered anywhere are all it matches.
+    import indexer.search.matching as matching
+    monkeypatch.setattr(matching, "SOFT_MATCH_CLAUSES", 99)
+    engine._results.items.clear()  # the result cache would answer with the first result
+    before = search(engine, q)
+    assert "as typed but one word" not in [st["stage"] for st in before.explain["stages"]]
+    assert SEED_URL not in [h.id for h in before.hits[:10]]
+
+
+def test_the_one_word_leeway_is_not_taken_when_the_words_match_as_typed(engine):
+    # Enough articles (search.enough_matches) have every word of these as typed.
+    result = search(engine, "trong thời gian qua")
+    assert "as typed but one word" not in [st["stage"] for st in result.explain["stages"]]
+    assert not result.relaxed and not result.notices
+
+
+def test_articles_missing_one_word_come_after_those_with_every_word_and_say_so(engine):
+    # Few articles have all of "tái lập lực lượng Mỹ" as typed: those missing one are added
+    # after them (the client's article, which has every word, stays first), with a notice.
+    result = search(engine, "tái lập lực lượng Mỹ")
+    assert result.hits[0].id == SEED_URL
+    assert result.explain["stage"] == "as typed but one word"
+    assert {"code": "missing_one", "words": []} in result.notices
+    assert not result.relaxed

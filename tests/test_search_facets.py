@@ -46,7 +46,7 @@ def test_small_facet_counts_are_the_filtered_totals(engine):
     the filter narrows the query's reading, it does not widen it to other forms."""
     enough = engine.config.search.enough_matches
     checked = 0
-    widened = {"other_forms", "words_apart"}
+    widened = {"other_forms", "words_apart", "missing_one"}
     for q in ("giá vàng", "Nhật Bản", "bộ chỉ huy quân sự", "học sinh giỏi", "bóng đá"):
         res = engine.search(SearchRequest(q=q, per_page=10))
         for key, value, count in _small_facet_filters(res, enough):

@@ -90,6 +90,7 @@ NOTICE_NOTES = {
     "other_forms": "few articles have the words with the diacritics typed; "
                    "also showing other forms of them",
     "words_apart": "few articles have the words together; also showing articles with them apart",
+    "missing_one": "few articles have every word; also showing articles missing one of them",
 }
 
 
@@ -697,7 +698,7 @@ class SearchEngine:
         names = [st.name for st in ladder]
         if used not in names:
             return None
-        queries = [st.query for st in ladder[:names.index(used) + 1]]
+        queries = [st.as_query() for st in ladder[:names.index(used) + 1]]
         wanted = [q for q in queries if q is not None]
         if len(wanted) != len(queries):
             return None

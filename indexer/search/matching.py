@@ -47,6 +47,9 @@ __all__ = [
     "stages",
 ]
 
+# Syllable clauses from which a short query typed with diacritics may match all but one
+# of its words as typed when no article has them all (a typo spelling a real syllable).
+SOFT_MATCH_CLAUSES = 4
 # Syllable clauses from which a query counts as long (scored best-match, not all-of).
 LONG_QUERY_CLAUSES = 6
 # A syllable in more than this share of the articles is common in a long query even
@@ -160,6 +163,7 @@ class Reading:
     question: bool = False
     why: str = ""
     fuzzy: dict[str, list[str]] = field(default_factory=dict)  # corrections of unknown syllables
+    all_known: bool = False   # every syllable (folded) is in some article: a typo spells a real one
 
     @property
     def required(self) -> list[Clause]:
@@ -295,7 +299,8 @@ def read_query(parsed: ParsedQuery, special: Callable[[QueryPart], vq.Query | No
         else:
             negatives.extend(_either(FOLD, s.fold) for s in part.syllables)
     neg = vq.Or(negatives) if negatives else None
-    return Reading(clauses, groups, neg, marked, long, question, why, fuzzy)
+    all_known = marked and not long and all(share(s, False) > 0 for s in syls)
+    return Reading(clauses, groups, neg, marked, long, question, why, fuzzy, all_known)
 
 
 def _outside_spans(part: QueryPart) -> list[list[Syllable]]:
@@ -366,6 +371,18 @@ class Stage:
     notice: str | None = None              # the page's notice when this stage's matches show
     relaxed: bool = False
 
+    def as_query(self) -> vq.Query | None:
+        """The stage as one query tree: ``query``, or for all-but-one of ``best_of`` the OR
+        of each leave-one-out AND; None for a looser best match (counted from bitsets)."""
+        if self.query is not None or self.best_of is None:
+            return self.query
+        n = len(self.best_of)
+        if self.need >= n:
+            return _all(list(self.best_of))
+        if self.need == n - 1:
+            return vq.Or([_all(self.best_of[:i] + self.best_of[i + 1:]) for i in range(n)])
+        return None
+
     def describe(self) -> str:
         if self.best_of is not None:
             return f"at least {self.need} of {len(self.best_of)}: " + " | ".join(map(str, self.best_of))
@@ -402,6 +419,14 @@ def stages(r: Reading) -> list[Stage]:
         out.append(Stage("words together", "any diacritics; words adjacent" if r.marked
                          else "typed without diacritics; words adjacent",
                          query=_all(folded + adj), notice="other_forms" if r.marked else None))
+    if r.marked and r.all_known and not r.fuzzy and len(r.clauses) >= SOFT_MATCH_CLAUSES:
+        # A typo that spells another real syllable ("Het" for "Hen", "tưởng" for
+        # "trưởng") leaves few articles with every word; before the folded words scattered
+        # anywhere (which then match unrelated articles), take every word as typed but one.
+        out.append(Stage("as typed but one word", "typed with diacritics; few articles have every "
+                         "word as typed or together, and one word may be a typo that spells another",
+                         best_of=[c.query(True) for c in r.clauses], need=len(r.clauses) - 1,
+                         notice="missing_one"))
     out.append(Stage("all words", ("any diacritics" if r.marked else "typed without diacritics")
                      + ("; the words apart" if adj else ""), query=_all(folded),
                      notice="other_forms" if r.marked else ("words_apart" if adj else None)))
