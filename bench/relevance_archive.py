@@ -18,7 +18,8 @@ reused (``nice -n 10`` it on a shared machine). Kinds of query:
 * precision        everyday news words of two or three syllables: the share of the first
                    ten results, newest first and by relevance, containing the words as
                    typed and adjacent (vnsearch; baselines by relevance only)
-* marks            snippet marks on a form the query did not type (vnsearch)
+* marks            snippet marks on a form the query did not type (vnsearch; words typed
+                   with diacritics only: one typed without them marks every form)
 * ``--typing``     as people type it (issue 14), among the same documents: diacritics
                    restored on headlines (of indexed articles; of articles not in the
                    index), exact-form P@10 of two-syllable words typed with diacritics and
@@ -270,11 +271,17 @@ def match_precision(engine, words, texts, sort="relevance"):
 
 
 def marks_not_typed(vn, words) -> tuple[int, int]:
-    """(marks on a form the query did not type, all marks) over the first ten snippets."""
+    """(marks on a form the query did not type, all marks) over the first ten snippets.
+
+    Only words with diacritics count: a query typed without them ("anh trai") marks every
+    form by design ("ảnh trái" too), since it may be any of them.
+    """
     from indexer.search.engine import SearchRequest
 
     bad = allm = 0
     for q in words:
+        if fold(q) == q:
+            continue
         typed = {normalize(s).lower() for s in q.split()}
         r = vn.engine.search(SearchRequest(q=q, per_page=10, facets=False))
         for h in r.hits:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from indexer.search.engine import SearchRequest
-from indexer.search.matching import load_common_terms, parse_common_terms, required_count
+from indexer.search.matching import load_common_terms, most_pairs, parse_common_terms, required_count
 from indexer.search.querylang import parse_query
 
 from .conftest import SEED_URL
@@ -153,3 +153,68 @@ def test_articles_missing_one_word_come_after_those_with_every_word_and_say_so(e
     assert result.explain["stage"] == "as typed but one word"
     assert {"code": "missing_one", "words": []} in result.notices
     assert not result.relaxed
+
+
+@pytest.mark.parametrize("q, typo, title", [
+    # Long (best match): "há" for "phá", "ghệ" for "nghệ"; no article has the typo as typed,
+    # but its folded form ("ha", "ghe") is in many, so the unknown-word fallback never starts.
+    ("Không có đột há thì đừng làm!", "há", "Không có đột phá thì đừng làm!"),
+    ("Bạc lận thời công ghệ cao", "ghệ", "Bạc lận thời công nghệ cao"),
+    ("Khi con người không cần ăn, gủ (phần cuối)", "gủ", "Khi con người không cần ăn, ngủ (phần cuối)"),
+])
+def test_a_word_typed_with_marks_in_no_article_matches_its_corrections(engine, q, typo, title, monkeypatch):
+    result = search(engine, q)
+    assert result.hits[0].title == title, [h.title for h in result.hits[:3]]
+    assert {"code": "fuzzy", "words": [typo]} in result.notices
+    assert result.explain["fuzzy"]  # the corrections, shown by --explain / ?debug=1
+    # Without the corrections the typo's folded form matches unrelated articles instead.
+    monkeypatch.setattr(engine, "typed_corrections", lambda parsed: {})
+    engine._results.items.clear()
+    before = search(engine, q)
+    assert title not in [h.title for h in before.hits[:10]]
+
+
+def test_corrections_of_a_typed_syllable_prefer_the_word_its_neighbour_makes(engine):
+    sug = engine.suggester()
+    syls = parse_query("điện thại di động").positive_syllables
+    assert sug.corrections_as_typed(syls, 3) == {"thai": ["thoai"]}  # điện_thoại, not "tại"
+    assert sug.corrections_as_typed(parse_query("điện thoại di động").positive_syllables, 3) == {}
+    assert sug.corrections_as_typed(parse_query("dien thai").positive_syllables, 3) == {}  # no marks
+    result = search(engine, "công ghệ cao")
+    assert result.hits[0].title == "Bạc lận thời công nghệ cao"
+    assert result.suggestion == "công nghệ cao"
+
+
+def test_most_pairs_takes_the_documents_holding_the_most_pairs_first():
+    # Documents 0-5; four pairs. Doc 0 holds all four, doc 1 three, docs 2-3 two, doc 4 one.
+    pairs = [0b11111, 0b00111, 0b01011, 0b00001]
+    within = 0b111111
+    assert most_pairs(pairs, within, want=1) == [0b00001]
+    assert most_pairs(pairs, within, want=2) == [0b00001, 0b00010]
+    # Never fewer than half of the pairs (and two): doc 4, with one, is not taken.
+    assert most_pairs(pairs, within, want=10) == [0b00001, 0b00010, 0b01100]
+    assert most_pairs(pairs, 0b11110, want=10) == [0b00010, 0b01100]  # only within
+
+
+@pytest.mark.parametrize("q", [
+    # Sentences of real articles of tests/data/core, typed without diacritics: nearly every
+    # word is frequent, so BM25 over the rest ranks the article anywhere in an archive.
+    "mot cong trinh dieu tra dich te hoc da xac nhan dieu do",
+    "khi do, moi hoc sinh cong lap se duoc binh dang voi nhau",
+])
+def test_a_sentence_from_an_article_is_re_scored_first(core_index, q, monkeypatch):
+    from indexer.search.engine import SearchEngine
+
+    # One candidate re-scored stands in for an archive, where the article is beyond the window.
+    engine = SearchEngine(core_index.with_overrides(**{"search.rescore_window": 1}))
+    diacritics = {"mot cong trinh dieu tra dich te hoc da xac nhan dieu do":
+                  "Một công trình điều tra dịch tễ học đã xác nhận điều đó",
+                  "khi do, moi hoc sinh cong lap se duoc binh dang voi nhau":
+                  "Khi đó, mọi học sinh công lập sẽ được bình đẳng với nhau"}[q]
+    article = next(h.id for h in search(engine, diacritics).hits if diacritics.lower() in text_of(engine, h.id))
+    result = search(engine, q, per_page=1)
+    assert result.hits[0].id == article
+    assert "syllable pairs re-scored first" in result.explain["in_order"]
+    monkeypatch.setattr(SearchEngine, "_in_order_first", staticmethod(lambda ds, r, sq, b, hits, trace: hits))
+    engine._results.items.clear()
+    assert search(engine, q, per_page=1).hits[0].id != article

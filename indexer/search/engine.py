@@ -42,9 +42,11 @@ from indexer.search.synonyms import Synonyms, load_synonyms
 from indexer.search.matching import (
     Reading,
     Stage,
+    adjacent_pairs,
     at_least,
     best_match_scoring,
     load_common_terms,
+    most_pairs,
     most_words,
     read_query,
     stages,
@@ -75,6 +77,13 @@ MAX_FUZZY_EXPANSION = 10
 # mean"), outside the collector's time limit: a query of 32 made-up words must not
 # cost 32 walks twice over. Longer queries get no fuzzy help beyond this many.
 MAX_FUZZY_SYLLABLES = 8
+# A long query's matches holding most of its adjacent syllable pairs, re-scored whatever
+# their BM25 (SearchEngine._in_order_first), from this many pairs on.
+SENTENCE_CANDIDATES = 50
+MIN_SENTENCE_PAIRS = 4
+# Corrections kept for a syllable typed with marks that no article has as typed (they
+# join its match from the first stage, so fewer than the fallback's).
+MAX_TYPED_CORRECTIONS = 3
 # Seconds of a search's wall-clock allowance never spent waiting for the vocabulary to
 # load (the stages after it still need time).
 VOCABULARY_RESERVE = 0.5
@@ -528,15 +537,23 @@ class SearchEngine:
         self.expand(parsed)
         wanted = max(req.page * req.per_page, req.depth)
         window = max(self._rescore_window(parsed), wanted) if req.sort == "relevance" else wanted
-        reading = self.read(parsed, s)
-        trace: dict[str, Any] = {"reading": reading.to_dict(), "stages": []}
-        score_q = self._retrieval_query(parsed, s, require_all=True)
+        # A syllable typed with marks that no article has as typed is a typo even when its
+        # folded form is common: it matches its corrections from the start.
+        typed = self.typed_corrections(parsed) if budget.allows("typo fallback") else {}
+        reading = self.read(parsed, s, typed)
+        trace: dict[str, Any] = {"reading": reading.to_dict(), "stages": [], "fuzzy": typed}
+        score_q = self._retrieval_query(parsed, s, require_all=True, fuzzy=typed)
         res, stage = self._run_stages(s, stages(reading), reading, score_q, filt, window, req, trace)
-        fuzzy: dict[str, list[str]] = {}
+        fuzzy: dict[str, list[str]] = dict(typed)
+        if typed:
+            typos = sorted(x.exact for x in parsed.positive_syllables if x.fold in typed)
+            result.notices.append({"code": "fuzzy", "words": list(dict.fromkeys(typos))})
+            result.notes.append("no article has " + ", ".join(dict.fromkeys(typos))
+                                + " as typed; also matching words one letter away")
         if res.total == 0 and parsed.positive_syllables and budget.allows("typo fallback"):
             # A syllable no article contains (a typo) may also be any indexed syllable
             # one letter away; tone marks never count (folded terms).
-            fuzzy = self.fuzzy_neighbours(parsed, s)
+            fuzzy = {**self.fuzzy_neighbours(parsed, s), **typed}
             trace["fuzzy"] = fuzzy
             if fuzzy:
                 fr = self.read(parsed, s, fuzzy)
@@ -755,11 +772,45 @@ class SearchEngine:
             trace["ranked_from"] = (f"{pool.bit_count()} articles with any of the words that are "
                                     f"not frequent, and the best of the {bits.bit_count()} matches")
             hits = self._question_candidates(ds, reading, bits, pool, limit)
+            if "body_b" in s.schema and "title_b" in s.schema:  # a sentence holding "nào", "gì"
+                hits = self._in_order_first(ds, reading, best_match_scoring(reading), bits, hits, trace)
         else:
             hits = ds.top(score_q, bits, limit, prefer=0 if reading.long else first)
+            if reading.long and "body_b" in s.schema and "title_b" in s.schema:
+                hits = self._in_order_first(ds, reading, score_q, bits, hits, trace)
         partial = partial or time.monotonic() > deadline
         return _Retrieved(hits, bits.bit_count(), bits, partial, widened=chosen is not ladder[0],
                           first=0 if reading.long else first), chosen
+
+    @staticmethod
+    def _in_order_first(ds: DocSets, reading: Reading, score_q: vq.Query, bits: int,
+                        hits: list[tuple[int, float]], trace: dict[str, Any]) -> list[tuple[int, float]]:
+        """A long query's candidates, led by the matches holding most of its syllables in
+        the order typed (its adjacent pairs, ``body_b`` / ``title_b``).
+
+        A sentence copied from an article is mostly frequent words: typed without
+        diacritics, "bo quoc phong cung chua dua ra binh luan nao" has one word that is
+        not frequent ("luan", in 2,698 of 20,000 articles), so BM25 over it ranks the
+        article anywhere. Its pairs ("binh_luan", "luan_nao", "dua_ra"...) are rarer
+        together, and the article has them all. They lead the list, most pairs first
+        (moved up if BM25 had them too), so that the re-scoring, whose adjacency features
+        then see them, always gets them.
+        """
+        pairs = adjacent_pairs(reading)
+        if len(pairs) < MIN_SENTENCE_PAIRS:
+            return hits
+        pair_bits = [ds.term("body_b", p) | ds.term("title_b", p) for p in pairs]
+        lead: list[tuple[int, float]] = []
+        for level in most_pairs(pair_bits, bits, SENTENCE_CANDIDATES):  # most pairs first
+            lead += ds.top(score_q, level, SENTENCE_CANDIDATES - len(lead))
+            if len(lead) >= SENTENCE_CANDIDATES:
+                break
+        if not lead:
+            return hits
+        trace["in_order"] = (f"{len(lead)} matches holding the most of the query's {len(pairs)} "
+                             "syllable pairs re-scored first")
+        led = {d for d, _ in lead}
+        return lead + [h for h in hits if h[0] not in led]
 
     @staticmethod
     def _question_candidates(ds: DocSets, reading: Reading, bits: int, pool: int,
@@ -854,6 +905,14 @@ class SearchEngine:
         syn = self.synonyms()
         for part in parsed.positive:
             part.expansions = syn.expand(part.syllables) if part.kind == "terms" and len(syn) else []
+
+    def typed_corrections(self, parsed: ParsedQuery) -> dict[str, list[str]]:
+        """Folded syllables typed with marks that no article has as typed -> corrections
+        keeping those marks (:meth:`Suggester.corrections_as_typed`)."""
+        syls = parsed.positive_syllables[:MAX_FUZZY_SYLLABLES * 4]
+        if not any(x.exact != x.fold for x in syls):
+            return {}
+        return self.suggester().corrections_as_typed(syls, MAX_TYPED_CORRECTIONS)
 
     def fuzzy_neighbours(self, parsed: ParsedQuery, s) -> dict[str, list[str]]:
         """Folded syllables no article contains -> indexed syllables one edit away."""
@@ -1097,6 +1156,7 @@ class SearchEngine:
             "reading": trace.get("reading", {}),
             "stages": trace.get("stages", []),
             "ranked_from": trace.get("ranked_from"),
+            "in_order": trace.get("in_order"),
             "fuzzy": trace.get("fuzzy", {}),
             "raw": parsed.raw,
             "normalized": parsed.normalized,

@@ -164,6 +164,7 @@ class Reading:
     why: str = ""
     fuzzy: dict[str, list[str]] = field(default_factory=dict)  # corrections of unknown syllables
     all_known: bool = False   # every syllable (folded) is in some article: a typo spells a real one
+    runs: list[list[str]] = field(default_factory=list)  # folded syllables typed in a row (plain words)
 
     @property
     def required(self) -> list[Clause]:
@@ -300,7 +301,8 @@ def read_query(parsed: ParsedQuery, special: Callable[[QueryPart], vq.Query | No
             negatives.extend(_either(FOLD, s.fold) for s in part.syllables)
     neg = vq.Or(negatives) if negatives else None
     all_known = marked and not long and all(share(s, False) > 0 for s in syls)
-    return Reading(clauses, groups, neg, marked, long, question, why, fuzzy, all_known)
+    runs = [[x.fold for x in p.syllables] for p in parsed.positive if p.kind == "terms"]
+    return Reading(clauses, groups, neg, marked, long, question, why, fuzzy, all_known, runs)
 
 
 def _outside_spans(part: QueryPart) -> list[list[Syllable]]:
@@ -448,6 +450,32 @@ def most_words(r: Reading) -> Stage:
     cs = [c.fold for c in r.clauses]
     return Stage("most words", "no article has all of them", best_of=cs,
                  need=max(1, len(cs) // 2), relaxed=True)
+
+
+def adjacent_pairs(r: Reading) -> list[str]:
+    """The pair terms (``a_b``) of the syllables typed next to each other, once each."""
+    return list(dict.fromkeys(f"{a}_{b}" for run in r.runs for a, b in zip(run, run[1:])))
+
+
+def most_pairs(pair_bits: list[int], within: int, want: int) -> list[int]:
+    """The documents of ``within`` holding the most of ``pair_bits`` (at least half of
+    them, and two), by how many they hold: the documents at the best count, then those
+    at the next, until ``want`` are had."""
+    n = len(pair_bits)
+    have = [within] + [0] * n
+    for b in pair_bits:  # have[j]: in at least j of the sets so far (as in at_least)
+        for j in range(n, 0, -1):
+            have[j] |= have[j - 1] & b
+    levels: list[int] = []
+    taken = 0
+    for j in range(n, max(2, (n + 1) // 2) - 1, -1):
+        level = have[j] & ~taken
+        if level:
+            levels.append(level)
+            taken |= level
+            if taken.bit_count() >= want:
+                break
+    return levels
 
 
 def at_least(bitsets: list[int], need: int, live: int) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import threading
 
+from indexer.text.analysis import Syllable
 from indexer.text.normalize import fold
 from indexer.search.querylang import ParsedQuery
 from indexer.text.restore import RestoreModel, restore_syllables
@@ -198,6 +199,38 @@ class Suggester:
                 found[c] = df
         return sorted(found, key=lambda k: (-found[k], k))
 
+    def corrections_as_typed(self, syls: list[Syllable], limit: int) -> dict[str, list[str]]:
+        """Syllables typed with marks that no article has as typed -> folded corrections.
+
+        Such a syllable is a typo even when its folded form is common ("điện thại": no
+        article has "thại", but "thai" is in every article about Thái Lan), so the fallback
+        for unknown folded syllables never starts and the folded form matches unrelated
+        articles. Its corrections keep the marks typed (:meth:`edits_as_typed`); those that
+        make a word the index knows with a neighbour typed ("điện_thoại") are kept alone.
+        """
+        out: dict[str, list[str]] = {}
+        for i, syl in enumerate(syls):
+            if syl.fold in out or len(syl.fold) < 2:
+                continue
+            folds = [f for f in dict.fromkeys(fold(c) for c in self.typed_fixes(syls, i)) if f != syl.fold]
+            if folds:
+                out[syl.fold] = folds[:limit]
+        return out
+
+    def typed_fixes(self, syls: list[Syllable], i: int, words_only: bool = False) -> list[str]:
+        """Corrections of ``syls[i]`` (with the marks typed) when it was typed with marks
+        and no article has it as typed; those making a known word with a neighbour alone
+        (only those with ``words_only``: a rare real syllable is no typo by itself)."""
+        syl, reader = syls[i], self.reader
+        if syl.exact == syl.fold or reader.doc_frequency("body_x", syl.exact) \
+                or reader.doc_frequency("title_x", syl.exact):
+            return []
+        typed = self.edits_as_typed(syl.exact)
+        near = [syls[k].exact for k in (i - 1, i + 1) if 0 <= k < len(syls)]
+        words = [c for c in typed
+                 if any(reader.doc_frequency("words", w) for n in near for w in (f"{n}_{c}", f"{c}_{n}"))]
+        return words if words or words_only else typed
+
     def fix_syllable(self, folded: str, before: str | None = None,
                      after: str | None = None, exact: str | None = None) -> str | None:
         """The best indexed correction of an unknown folded syllable, if any (folded).
@@ -274,6 +307,8 @@ class Suggester:
                 repl = self.fix_typed_syllable(s.fold, syls[k - 1].fold if k else None,
                                                syls[k + 1].fold if k + 1 < len(syls) else None,
                                                s.exact)
+                if repl is None:  # known folded, but no article has it as typed ("ghệ")
+                    repl = next(iter(self.typed_fixes(syls, k, words_only=True)), None)
                 if repl:
                     changed = True
                     fixed.append(fold(repl))
