@@ -192,6 +192,9 @@ class Suggester:
             if i < len(exact) - 1:
                 cands.add(exact[:i] + exact[i + 1] + exact[i] + exact[i + 2:])
         cands.discard(exact)
+        known = self._vocab.folded  # once loaded, most edits fold to no indexed syllable
+        if known is not None:
+            cands = {c for c in cands if fold(c) in known}
         found: dict[str, int] = {}
         for c in cands:
             df = reader.doc_frequency("body_x", c) + reader.doc_frequency("title_x", c)
