@@ -180,6 +180,12 @@ def test_corrections_of_a_typed_syllable_prefer_the_word_its_neighbour_makes(eng
     assert sug.corrections_as_typed(syls, 3) == {"thai": ["thoai"]}  # điện_thoại, not "tại"
     assert sug.corrections_as_typed(parse_query("điện thoại di động").positive_syllables, 3) == {}
     assert sug.corrections_as_typed(parse_query("dien thai").positive_syllables, 3) == {}  # no marks
+    # No correction makes a word ("bển" alone; "biển" with the "i" dropped): weak evidence,
+    # so the folded form stays an alternative beside the corrections keeping the hook.
+    weak = sug.corrections_as_typed(parse_query("bển").positive_syllables, 3)["ben"]
+    assert "bien" in weak and weak[-1] == "ben"
+    # A letter with a mark typed is never dropped or changed: "bển" never becomes "ban".
+    assert sug.edits_as_typed("bển") and all("ể" in form for form in sug.edits_as_typed("bển"))
     result = search(engine, "công ghệ cao")
     assert result.hits[0].title == "Bạc lận thời công nghệ cao"
     assert result.suggestion == "công nghệ cao"

@@ -175,19 +175,21 @@ class Suggester:
         """Indexed syllables one edit from ``exact`` with its marks kept, most frequent first.
 
         An accent typed is evidence: "vàgn" is "vàng" (letters swapped, the grave kept),
-        not "vẫn" or "vắng", though all fold one edit away. Edits (a letter dropped,
-        swapped with its neighbour, changed or added: plain letters only, since the marks
-        typed are what is kept) of the syllable as typed, looked up in the fields with
-        diacritics. The typo fallback and "did you mean" both use it.
+        not "vẫn" or "vắng", though all fold one edit away. Edits (a plain letter dropped
+        or changed, two letters swapped, a plain letter added: a letter with a mark typed
+        is never dropped or changed, since the marks typed are what is kept) of the
+        syllable as typed, looked up in the fields with diacritics. The typo fallback and "did you mean" both use it.
         """
         reader = self.reader
         cands: set[str] = set()
         for i in range(len(exact) + 1):
+            # Only a plain letter is dropped or changed: a letter with a mark typed stays.
+            plain = i < len(exact) and exact[i] in _PLAIN_LETTERS
             for c in _PLAIN_LETTERS:
                 cands.add(exact[:i] + c + exact[i:])
-                if i < len(exact):
+                if plain:
                     cands.add(exact[:i] + c + exact[i + 1:])
-            if i < len(exact):
+            if plain:
                 cands.add(exact[:i] + exact[i + 1:])
             if i < len(exact) - 1:
                 cands.add(exact[:i] + exact[i + 1] + exact[i] + exact[i + 2:])
@@ -210,29 +212,41 @@ class Suggester:
         for unknown folded syllables never starts and the folded form matches unrelated
         articles. Its corrections keep the marks typed (:meth:`edits_as_typed`); those that
         make a word the index knows with a neighbour typed ("điện_thoại") are kept alone.
+        Without such a word the evidence is weak (a name no article spells so, a tone
+        misplaced: "Văn Thạnh" may mean "Văn Thành"), so the folded form stays one of
+        the alternatives and the most frequent corrections join it.
         """
         out: dict[str, list[str]] = {}
         for i, syl in enumerate(syls):
             if syl.fold in out or len(syl.fold) < 2:
                 continue
-            folds = [f for f in dict.fromkeys(fold(c) for c in self.typed_fixes(syls, i)) if f != syl.fold]
+            words, typed = self._typed_fix_lists(syls, i)
+            fixes = words or typed
+            folds = [f for f in dict.fromkeys(fold(c) for c in fixes) if f != syl.fold][:limit]
+            if folds and not words and self.doc_frequency(syl.fold):
+                folds.append(syl.fold)
             if folds:
-                out[syl.fold] = folds[:limit]
+                out[syl.fold] = folds
         return out
 
     def typed_fixes(self, syls: list[Syllable], i: int, words_only: bool = False) -> list[str]:
         """Corrections of ``syls[i]`` (with the marks typed) when it was typed with marks
         and no article has it as typed; those making a known word with a neighbour alone
         (only those with ``words_only``: a rare real syllable is no typo by itself)."""
+        words, typed = self._typed_fix_lists(syls, i)
+        return words if words or words_only else typed
+
+    def _typed_fix_lists(self, syls: list[Syllable], i: int) -> tuple[list[str], list[str]]:
+        """(the corrections of ``syls[i]`` making a word with a neighbour, all of them)."""
         syl, reader = syls[i], self.reader
         if syl.exact == syl.fold or reader.doc_frequency("body_x", syl.exact) \
                 or reader.doc_frequency("title_x", syl.exact):
-            return []
+            return [], []
         typed = self.edits_as_typed(syl.exact)
         near = [syls[k].exact for k in (i - 1, i + 1) if 0 <= k < len(syls)]
         words = [c for c in typed
                  if any(reader.doc_frequency("words", w) for n in near for w in (f"{n}_{c}", f"{c}_{n}"))]
-        return words if words or words_only else typed
+        return words, typed
 
     def fix_syllable(self, folded: str, before: str | None = None,
                      after: str | None = None, exact: str | None = None) -> str | None:
