@@ -80,7 +80,8 @@ MAX_FUZZY_SYLLABLES = 8
 # A long query's matches holding most of its adjacent syllable pairs, re-scored whatever
 # their BM25 (SearchEngine._in_order_first), from this many pairs on.
 SENTENCE_CANDIDATES = 50
-MIN_SENTENCE_PAIRS = 4
+MIN_SENTENCE_PAIRS, MAX_SENTENCE_PAIRS = 4, 6
+MAX_PAIR_SHARE = 0.05
 # Corrections kept for a syllable typed with marks that no article has as typed (they
 # join its match from the first stage, so fewer than the fallback's).
 MAX_TYPED_CORRECTIONS = 3
@@ -786,7 +787,7 @@ class SearchEngine:
     def _in_order_first(ds: DocSets, reading: Reading, score_q: vq.Query, bits: int,
                         hits: list[tuple[int, float]], trace: dict[str, Any]) -> list[tuple[int, float]]:
         """A long query's candidates, led by the matches holding most of its syllables in
-        the order typed (its adjacent pairs, ``body_b`` / ``title_b``).
+        the order typed (its adjacent pairs in the body, ``body_b``).
 
         A sentence copied from an article is mostly frequent words: typed without
         diacritics, "bo quoc phong cung chua dua ra binh luan nao" has one word that is
@@ -796,10 +797,16 @@ class SearchEngine:
         (moved up if BM25 had them too), so that the re-scoring, whose adjacency features
         then see them, always gets them.
         """
-        pairs = adjacent_pairs(reading)
+        # Reading a pair's postings costs milliseconds cold whatever its length (a look-up
+        # in every segment), so only the rarest few of the body's pairs are read; those in
+        # more than a few articles ("la_gi", "dua_ra") tell little anyway. Their document
+        # counts come from the term dictionary.
+        most = MAX_PAIR_SHARE * max(1, ds.size)
+        counted = [(ds.reader.doc_frequency("body_b", p), p) for p in adjacent_pairs(reading)]
+        pairs = [p for df, p in sorted(counted) if 0 < df <= most][:MAX_SENTENCE_PAIRS]
         if len(pairs) < MIN_SENTENCE_PAIRS:
             return hits
-        pair_bits = [ds.term("body_b", p) | ds.term("title_b", p) for p in pairs]
+        pair_bits = [ds.term("body_b", p) for p in pairs]
         lead: list[tuple[int, float]] = []
         for level in most_pairs(pair_bits, bits, SENTENCE_CANDIDATES):  # most pairs first
             lead += ds.top(score_q, level, SENTENCE_CANDIDATES - len(lead))
