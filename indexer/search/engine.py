@@ -773,11 +773,13 @@ class SearchEngine:
             trace["ranked_from"] = (f"{pool.bit_count()} articles with any of the words that are "
                                     f"not frequent, and the best of the {bits.bit_count()} matches")
             hits = self._question_candidates(ds, reading, bits, pool, limit)
-            if "body_b" in s.schema and "title_b" in s.schema:  # a sentence holding "nào", "gì"
+            if not reading.marked and "body_b" in s.schema:
+                # A sentence holding "nào" or "gì" typed without diacritics; typed with
+                # them, its words as typed already keep it among the matches' best.
                 hits = self._in_order_first(ds, reading, best_match_scoring(reading), bits, hits, trace)
         else:
             hits = ds.top(score_q, bits, limit, prefer=0 if reading.long else first)
-            if reading.long and "body_b" in s.schema and "title_b" in s.schema:
+            if reading.long and "body_b" in s.schema:
                 hits = self._in_order_first(ds, reading, score_q, bits, hits, trace)
         partial = partial or time.monotonic() > deadline
         return _Retrieved(hits, bits.bit_count(), bits, partial, widened=chosen is not ladder[0],
