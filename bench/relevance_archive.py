@@ -56,7 +56,7 @@ from relevance import (
 )
 
 from indexer.text.analysis import syllables
-from indexer.text.normalize import fold, normalize
+from indexer.text.normalize import fold, normalize, spell_iy
 
 ENGINE_NAMES = ("vnsearch", "FTS5", "Whoosh-std")
 SPLIT_SEEDS = {"tune": 11, "held-out": 29}
@@ -274,7 +274,8 @@ def marks_not_typed(vn, words) -> tuple[int, int]:
     """(marks on a form the query did not type, all marks) over the first ten snippets.
 
     Only words with diacritics count: a query typed without them ("anh trai") marks every
-    form by design ("ảnh trái" too), since it may be any of them.
+    form by design ("ảnh trái" too), since it may be any of them. The i/y spellings of one
+    syllable are one form ("hiệp sỹ" marks "sĩ"), as the two tone placements are.
     """
     from indexer.search.engine import SearchRequest
 
@@ -282,14 +283,14 @@ def marks_not_typed(vn, words) -> tuple[int, int]:
     for q in words:
         if fold(q) == q:
             continue
-        typed = {normalize(s).lower() for s in q.split()}
+        typed = {spell_iy(normalize(s).lower()) for s in q.split()}
         r = vn.engine.search(SearchRequest(q=q, per_page=10, facets=False))
         for h in r.hits:
             for html in (h.snippet, h.title_html):
                 for m in re.findall(r"<mark>(.*?)</mark>", html):
                     for s in _WORD.findall(m):
                         allm += 1
-                        bad += normalize(s).lower() not in typed
+                        bad += spell_iy(normalize(s).lower()) not in typed
     return bad, allm
 
 
