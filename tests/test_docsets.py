@@ -471,3 +471,24 @@ def test_live_documents_exclude_replaced_ones(fresh_config, tmp_path):
     assert live_bits(reader, size) == bits_from_ids(reader.all_doc_ids(), size)
     assert live_bits(reader, size).bit_count() == reader.doc_count() == 40
     engine.close()
+
+
+def test_postings_cache_is_bounded_by_its_setting(core_index):
+    """search.postings_cache_mb bounds the process's postings cache: a smaller bound evicts
+    at once, and searches still answer the same (what was evicted is read again)."""
+    from indexer.backends.whoosh import segments
+    from indexer.search.engine import SearchEngine
+
+    big = SearchEngine(core_index)
+    before = [h.id for h in big.search(SearchRequest(q="bộ quốc phòng", facets=False)).hits]
+    assert segments.SEGMENTS.data_bytes > 0
+    try:
+        small = SearchEngine(core_index.with_overrides(**{"search.postings_cache_mb": 1}))
+        assert segments.SEGMENTS._data.max_bytes == segments.SEGMENTS._blocks.max_bytes == 512 * 1024
+        assert segments.SEGMENTS.data_bytes <= 512 * 1024 and segments.SEGMENTS.block_bytes <= 512 * 1024
+        small._results.items.clear()
+        assert [h.id for h in small.search(SearchRequest(q="bộ quốc phòng", facets=False)).hits] == before
+        assert segments.SEGMENTS.data_bytes <= 512 * 1024
+    finally:
+        segments.limit_cache(core_index.search.postings_cache_mb)
+    assert segments.SEGMENTS._data.max_bytes == 192 * 1024 * 1024

@@ -23,6 +23,7 @@ from indexer.search import query as vq
 
 from indexer.backends.whoosh import internals, store
 from indexer.backends.whoosh.reader import SearcherPool, facet_columns, search_weighted_terms
+from indexer.backends.whoosh.segments import limit_cache
 from indexer.backends.whoosh.translate import to_whoosh
 from indexer.config import Config
 from indexer.backends.whoosh.postings import DocSets, SharedState, bits_from_ids, docsets_for
@@ -340,6 +341,7 @@ class SearchEngine:
         # Recent results (per process, shared by its threads), keyed by the request and
         # the index generation/counts, so a commit or a rebuild's swap invalidates them.
         self._results = _ResultCache(config.search.result_cache)
+        limit_cache(config.search.postings_cache_mb)  # process-wide, as the cache is
         self._states: dict[tuple, SharedState] = {}
         self._stats: tuple[tuple, dict[str, Any]] | None = None  # (index state, figures)
         self._warming: threading.Thread | None = None

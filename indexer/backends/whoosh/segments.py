@@ -31,11 +31,12 @@ from indexer.backends.whoosh import internals
 __all__ = ["SEGMENTS", "SegmentCache", "SegmentPostings", "segment_key"]
 
 # Postings, lengths and facet columns of the segments, by their size in memory: the
-# postings of the 2,048 terms a state caches are about 8 bytes a posting.
-SEGMENT_CACHE_BYTES = 96 * 1024 * 1024
+# postings of the 2,048 terms a state caches are about 8 bytes a posting. A search engine
+# sets both from search.postings_cache_mb (limit_cache); these are the defaults before.
+SEGMENT_CACHE_BYTES = 192 * 1024 * 1024
 # Decoded posting blocks (positions) for re-scoring and phrase checks; see
 # indexer.backends.whoosh.postings.
-BLOCK_CACHE_BYTES = 96 * 1024 * 1024
+BLOCK_CACHE_BYTES = 192 * 1024 * 1024
 
 T = TypeVar("T")
 
@@ -160,6 +161,27 @@ class SegmentCache:
     @property
     def block_bytes(self) -> int:
         return self._blocks.bytes
+
+    @property
+    def data_bytes(self) -> int:
+        return self._data.bytes
+
+    def limit(self, max_bytes: int, block_bytes: int) -> None:
+        """Bound the two LRUs anew (``search.postings_cache_mb``); a smaller bound evicts
+        the least recently used entries now."""
+        with self.lock:
+            for lru, bound in ((self._data, max_bytes), (self._blocks, block_bytes)):
+                lru.max_bytes = bound
+                while lru.bytes > bound and lru.items:
+                    _k, (_v, old) = lru.items.popitem(last=False)
+                    lru.bytes -= old
+
+
+def limit_cache(total_mb: int) -> None:
+    """Give the process's cache ``total_mb`` megabytes, half to segment postings and
+    lengths, half to decoded posting blocks."""
+    half = max(1, total_mb) * 1024 * 1024 // 2
+    SEGMENTS.limit(half, half)
 
 
 # The process's cache: gunicorn workers and the CLI each have their own.
