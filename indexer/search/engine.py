@@ -549,10 +549,9 @@ class SearchEngine:
         res, stage = self._run_stages(s, stages(reading), reading, score_q, filt, window, req, trace)
         fuzzy: dict[str, list[str]] = dict(typed)
         if typed:
-            typos = sorted(x.exact for x in parsed.positive_syllables if x.fold in typed)
-            result.notices.append({"code": "fuzzy", "words": list(dict.fromkeys(typos))})
-            result.notes.append("no article has " + ", ".join(dict.fromkeys(typos))
-                                + " as typed; also matching words one letter away")
+            typos = sorted({x.exact for x in parsed.positive_syllables if x.fold in typed})
+            result.notices.append({"code": "fuzzy", "words": typos})
+            result.notes.append("no article has " + ", ".join(typos) + " as typed; also matching words one letter away")
         if res.total == 0 and parsed.positive_syllables and budget.allows("typo fallback"):
             # A syllable no article contains (a typo) may also be any indexed syllable
             # one letter away; tone marks never count (folded terms).

@@ -462,10 +462,7 @@ def most_pairs(pair_bits: list[int], within: int, want: int) -> list[int]:
     them, and two), by how many they hold: the documents at the best count, then those
     at the next, until ``want`` are had."""
     n = len(pair_bits)
-    have = [within] + [0] * n
-    for b in pair_bits:  # have[j]: in at least j of the sets so far (as in at_least)
-        for j in range(n, 0, -1):
-            have[j] |= have[j - 1] & b
+    have = _counts(pair_bits, n, within)
     levels: list[int] = []
     taken = 0
     for j in range(n, max(2, (n + 1) // 2) - 1, -1):
@@ -478,15 +475,20 @@ def most_pairs(pair_bits: list[int], within: int, want: int) -> list[int]:
     return levels
 
 
-def at_least(bitsets: list[int], need: int, live: int) -> int:
-    """The documents in at least ``need`` of ``bitsets`` (big-integer bit arithmetic).
+def _counts(bitsets: list[int], upto: int, live: int) -> list[int]:
+    """``have[j]``: the documents of ``live`` in at least j of ``bitsets`` (j <= ``upto``).
 
-    ``have[j]`` holds the documents seen in at least j sets so far; each set moves its
-    documents up one count: O(sets x need) big-integer operations, all in C.
+    Each set moves its documents up one count: O(sets x upto) big-integer operations,
+    all in C.
     """
-    need = max(1, min(need, len(bitsets)))
-    have = [live] + [0] * need
+    have = [live] + [0] * upto
     for b in bitsets:
-        for j in range(need, 0, -1):
+        for j in range(upto, 0, -1):
             have[j] |= have[j - 1] & b
-    return have[need] & live
+    return have
+
+
+def at_least(bitsets: list[int], need: int, live: int) -> int:
+    """The documents in at least ``need`` of ``bitsets`` (big-integer bit arithmetic)."""
+    need = max(1, min(need, len(bitsets)))
+    return _counts(bitsets, need, live)[need] & live

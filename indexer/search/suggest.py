@@ -34,6 +34,7 @@ class _Vocabulary:
         self.folded: frozenset[str] | None = None  # every indexed folded syllable
         self.alphabet: str = ""
         self.near: dict[str, list[str]] = {}  # candidates() memo (one generation's vocabulary)
+        self.typed_near: dict[str, list[str]] = {}  # edits_as_typed() memo, the same way
 
 
 def _doc_frequencies(reader, fieldname: str) -> dict[str, int]:
@@ -178,8 +179,13 @@ class Suggester:
         not "vẫn" or "vắng", though all fold one edit away. Edits (a plain letter dropped
         or changed, two letters swapped, a plain letter added: a letter with a mark typed
         is never dropped or changed, since the marks typed are what is kept) of the
-        syllable as typed, looked up in the fields with diacritics. The typo fallback and "did you mean" both use it.
+        syllable as typed, looked up in the fields with diacritics. The typo fallback, the
+        corrections of a typed syllable and "did you mean" all use it (memoised: one search
+        may ask twice).
         """
+        memo = self._vocab.typed_near
+        if exact in memo:
+            return memo[exact]
         reader = self.reader
         cands: set[str] = set()
         for i in range(len(exact) + 1):
@@ -202,7 +208,10 @@ class Suggester:
             df = reader.doc_frequency("body_x", c) + reader.doc_frequency("title_x", c)
             if df:
                 found[c] = df
-        return sorted(found, key=lambda k: (-found[k], k))
+        out = sorted(found, key=lambda k: (-found[k], k))
+        if len(memo) < 10_000:
+            memo[exact] = out
+        return out
 
     def corrections_as_typed(self, syls: list[Syllable], limit: int) -> dict[str, list[str]]:
         """Syllables typed with marks that no article has as typed -> folded corrections.
@@ -220,7 +229,7 @@ class Suggester:
         for i, syl in enumerate(syls):
             if syl.fold in out or len(syl.fold) < 2:
                 continue
-            words, typed = self._typed_fix_lists(syls, i)
+            words, typed = self.typed_fixes(syls, i)
             fixes = words or typed
             folds = [f for f in dict.fromkeys(fold(c) for c in fixes) if f != syl.fold][:limit]
             if folds and not words and self.doc_frequency(syl.fold):
@@ -229,15 +238,9 @@ class Suggester:
                 out[syl.fold] = folds
         return out
 
-    def typed_fixes(self, syls: list[Syllable], i: int, words_only: bool = False) -> list[str]:
+    def typed_fixes(self, syls: list[Syllable], i: int) -> tuple[list[str], list[str]]:
         """Corrections of ``syls[i]`` (with the marks typed) when it was typed with marks
-        and no article has it as typed; those making a known word with a neighbour alone
-        (only those with ``words_only``: a rare real syllable is no typo by itself)."""
-        words, typed = self._typed_fix_lists(syls, i)
-        return words if words or words_only else typed
-
-    def _typed_fix_lists(self, syls: list[Syllable], i: int) -> tuple[list[str], list[str]]:
-        """(the corrections of ``syls[i]`` making a word with a neighbour, all of them)."""
+        and no article has it as typed: (those making a known word with a neighbour, all)."""
         syl, reader = syls[i], self.reader
         if syl.exact == syl.fold or reader.doc_frequency("body_x", syl.exact) \
                 or reader.doc_frequency("title_x", syl.exact):
@@ -324,8 +327,9 @@ class Suggester:
                 repl = self.fix_typed_syllable(s.fold, syls[k - 1].fold if k else None,
                                                syls[k + 1].fold if k + 1 < len(syls) else None,
                                                s.exact)
-                if repl is None:  # known folded, but no article has it as typed ("ghệ")
-                    repl = next(iter(self.typed_fixes(syls, k, words_only=True)), None)
+                if repl is None:  # known folded, but no article has it as typed ("ghệ"):
+                    # only a correction making a word (a rare real syllable is no typo by itself)
+                    repl = next(iter(self.typed_fixes(syls, k)[0]), None)
                 if repl:
                     changed = True
                     fixed.append(fold(repl))
