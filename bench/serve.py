@@ -142,6 +142,8 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     ap.add_argument("--no-result-cache", action="store_true",
                     help="serve with search.result_cache = 0: every request really searches")
+    ap.add_argument("--postings-cache-mb", type=int, default=None,
+                    help="serve with this search.postings_cache_mb (default: config.toml's)")
     args = ap.parse_args()
     index_path = args.workdir / args.size / "index"
     if not index_path.exists():
@@ -150,15 +152,18 @@ def main() -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     log = open(args.workdir / f"serve-{args.size}.log", "w")
     config_args = []
-    if args.no_result_cache:
-        conf = args.workdir / "serve-no-result-cache.toml"
+    if args.no_result_cache or args.postings_cache_mb is not None:
+        conf = args.workdir / "serve-config.toml"
         text = (ROOT / "config.toml").read_text(encoding="utf-8")
-        text = text.replace("result_cache = 512", "result_cache = 0")
+        if args.no_result_cache:
+            text = text.replace("result_cache = 512", "result_cache = 0")
+        if args.postings_cache_mb is not None:
+            text = re.sub(r"(?m)^postings_cache_mb = \d+", f"postings_cache_mb = {args.postings_cache_mb}", text)
         # relative paths in a config file are relative to its folder: point at the repository's
         text = text.replace('synonyms = "indexer/data/synonyms.txt"',
                             f'synonyms = "{ROOT / "indexer/data/synonyms.txt"}"')
         conf.write_text(text, encoding="utf-8")
-        assert "result_cache = 0" in conf.read_text(encoding="utf-8")
+        assert not args.no_result_cache or "result_cache = 0" in text
         config_args = ["--config", str(conf)]
     server = subprocess.Popen([PY, "-m", "indexer.cli", *config_args, "serve", "--index", str(index_path),
                                "--host", "127.0.0.1",

@@ -83,3 +83,53 @@ def test_an_accent_typed_picks_the_correction(engine):
     assert sug.fix_typed_syllable("vagn", "gia", None, "vàgn") == "vàng"
     assert did_you_mean(engine, "giá vàgn") == "giá vàng"
     assert sug.fix_syllable("vagn", "gia", None, "vàgn") == "vang"
+
+
+def test_a_commit_grows_the_vocabulary_instead_of_building_it_again(fresh_config, tmp_path, monkeypatch):
+    """Building the typo vocabulary walks the whole term dictionary (seconds on the full
+    corpus, in every serving process); after a commit that adds a few articles, the new
+    state's vocabulary is the previous one with the new segment's terms counted in: it
+    knows the new article's words at once, and no full walk runs."""
+    import gzip
+    import json
+
+    from indexer.build.builder import index_articles
+    from indexer.ingest.readers import read_paths
+    from indexer.search import suggest
+    from indexer.search.engine import SearchEngine
+
+    from .conftest import CORE
+
+    with gzip.open(CORE / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        lines = fh.readlines()
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text("".join(lines[:150]), encoding="utf-8")
+    second.write_text("".join(lines[150:152]), encoding="utf-8")
+    assert index_articles(fresh_config, read_paths([first])).indexed > 100
+    engine = SearchEngine(fresh_config, refresh_seconds=0.0)
+    assert engine.vocabulary_ready(60)
+    before = engine.suggester()._vocab
+    new_words = {w for line in lines[150:152] for w in json.loads(line)["body"].split()} - \
+        {w for line in lines[:150] for w in json.loads(line)["body"].split()}
+
+    walks = []
+    real = suggest.Suggester._best_forms
+    monkeypatch.setattr(suggest.Suggester, "_best_forms", lambda self, f: walks.append(f) or real(self, f))
+    assert index_articles(fresh_config, read_paths([second])).indexed == 2  # a commit
+    sug = engine.suggester()
+    assert sug.ready() and walks == [], "grown, not walked again"
+    v = sug._vocab
+    assert v is not before and len(v.segments) == len(before.segments) + 1
+    assert len(v.folded) > len(before.folded)
+    from indexer.text.normalize import fold
+    new_folded = {fold(w.strip(".,:;!?()\"'").lower()) for w in new_words} - set(before.folded)
+    new_folded = {w for w in new_folded if w.isalpha()}
+    assert new_folded and new_folded & set(v.folded), "the new articles' syllables are known"
+
+    # and it matches a vocabulary built from scratch on the new state, but for counts
+    afresh = suggest.Suggester(engine.searcher().reader())
+    afresh.prepare()
+    assert set(v.syllables) == set(afresh._vocab.syllables)
+    assert set(v.words) == set(afresh._vocab.words) and v.word_keys == afresh._vocab.word_keys
+    assert v.folded == afresh._vocab.folded
+    engine.close()

@@ -16,6 +16,9 @@ QUERIES = ["bộ chỉ huy quân sự", "bo truong quoc phong", '"Nhật Bản"'
 
 
 def test_searches_take_the_fast_paths(core_index):
+    from indexer.backends.whoosh.segments import SEGMENTS
+
+    SEGMENTS.clear()  # segment data is kept process-wide, across engines of the same index
     engine = SearchEngine(core_index)  # a fresh engine: nothing cached yet
     internals.PATHS.clear()
     for q in QUERIES:

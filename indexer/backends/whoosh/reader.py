@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from indexer.backends.whoosh import internals, store
-from indexer.backends.whoosh.segments import SEGMENTS, segment_key
+from indexer.backends.whoosh.segments import SEGMENTS, cache_doc_frequency, segment_key
 
 __all__ = ["FacetColumns", "SearcherPool", "facet_columns", "search_weighted_terms"]
 
@@ -172,6 +172,7 @@ class SearcherPool:
             except Exception:  # the generation went away under us: open afresh below
                 new = None
             if new is not None:
+                cache_doc_frequency(new)
                 loc.searcher = new
                 return new
         ix = store.open_index(self.live)
@@ -181,6 +182,7 @@ class SearcherPool:
             raise store.IndexMissingError(
                 f"the index at {self.live} cannot be read ({type(exc).__name__}: {exc}); "
                 f"rebuild it with `vnsearch index PATH --rebuild`") from None
+        cache_doc_frequency(opened)
         old = loc.searcher
         loc.searcher = opened
         loc.generation = gen

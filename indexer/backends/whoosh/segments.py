@@ -28,7 +28,7 @@ import numpy as np
 
 from indexer.backends.whoosh import internals
 
-__all__ = ["SEGMENTS", "SegmentCache", "SegmentPostings", "segment_key"]
+__all__ = ["SEGMENTS", "SegmentCache", "SegmentPostings", "cache_doc_frequency", "segment_key"]
 
 # Postings, lengths and facet columns of the segments, by their size in memory: the
 # postings of the 2,048 terms a state caches are about 8 bytes a posting. A search engine
@@ -37,6 +37,11 @@ SEGMENT_CACHE_BYTES = 96 * 1024 * 1024
 # Decoded posting blocks (positions) for re-scoring and phrase checks; see
 # indexer.backends.whoosh.postings.
 BLOCK_CACHE_BYTES = 96 * 1024 * 1024
+# Document frequencies kept per segment (a term each, looked up by the query reader,
+# ranking, "did you mean"); a segment's map starts again when it holds more.
+DF_TERMS_PER_SEGMENT = 200_000
+# Segments whose document frequencies are kept (the least recently opened go first).
+DF_SEGMENTS = 64
 
 T = TypeVar("T")
 
@@ -52,7 +57,10 @@ def segment_key(sub: Any) -> tuple:
     except (KeyError, TypeError):
         pass
     storage = sub.storage()
-    folder = getattr(storage, "folder", None)
+    # A compound segment's storage is an overlay made for each reader (one per thread's
+    # searcher): the folder is that of the index storage beneath it (``b``), or every
+    # thread, and every reopened reader, would keep its own copy of the segment's data.
+    folder = getattr(storage, "folder", None) or getattr(getattr(storage, "b", None), "folder", None)
     key = (str(folder) if folder is not None else id(storage), sub.segment().segment_id(), sub.doc_count_all())
     try:
         _KEYS[sub] = key
@@ -107,6 +115,20 @@ class SegmentCache:
         self.lock = threading.Lock()
         self._data = _ByteLRU(max_bytes)
         self._blocks = _ByteLRU(block_bytes)
+        self._dfs: OrderedDict[tuple, dict[tuple[str, str], int]] = OrderedDict()
+
+    def doc_frequencies(self, segkey: tuple) -> dict[tuple[str, str], int]:
+        """The segment's (field, term) -> document frequency map, filled by its users
+        (a plain dict: looked up by the hundred per search, without the lock)."""
+        with self.lock:
+            got = self._dfs.get(segkey)
+            if got is None:
+                got = self._dfs[segkey] = {}
+                while len(self._dfs) > DF_SEGMENTS:
+                    self._dfs.popitem(last=False)
+            else:
+                self._dfs.move_to_end(segkey)
+            return got
 
     def _get_or_read(self, lru: _ByteLRU, key: tuple, read: Callable[[], tuple[T, int]], hit: str) -> T:
         with self.lock:
@@ -166,6 +188,14 @@ class SegmentCache:
     def data_bytes(self) -> int:
         return self._data.bytes
 
+    def clear(self) -> None:
+        """Forget every segment's data (the next reads go to the files)."""
+        with self.lock:
+            for lru in (self._data, self._blocks):
+                lru.items.clear()
+                lru.bytes = 0
+            self._dfs.clear()
+
     def limit(self, max_bytes: int, block_bytes: int) -> None:
         """Bound the two LRUs anew (``search.postings_cache_mb``); a smaller bound evicts
         the least recently used entries now."""
@@ -186,3 +216,36 @@ def limit_cache(total_mb: int) -> None:
 
 # The process's cache: gunicorn workers and the CLI each have their own.
 SEGMENTS = SegmentCache()
+
+
+def cache_doc_frequency(searcher: Any, segments: SegmentCache = SEGMENTS) -> Any:
+    """Make the searcher's and its reader's ``doc_frequency`` (Whoosh's looks the term
+    up in every segment's term file, about 0.1 ms a segment) answer from per-segment
+    maps that outlive them: a commit then costs the new segment's look-ups only, and a
+    warm search none. Counts are Whoosh's own (deleted documents too). Returns
+    ``searcher``. (A Whoosh searcher copies its reader's bound ``doc_frequency`` when it
+    is made, which BM25's idf calls: both are replaced.)"""
+    reader = searcher.reader()
+    if getattr(reader, "_vnsearch_df", False):
+        return searcher
+    leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+    maps = [(segments.doc_frequencies(segment_key(sub)), sub.doc_frequency) for sub, _offset in leaves]
+
+    def doc_frequency(fieldname: str, text: str) -> int:
+        key = (fieldname, text)
+        total = 0
+        for known, look_up in maps:
+            n = known.get(key)
+            if n is None:
+                internals.PATHS["segment.df.read"] += 1
+                n = look_up(fieldname, text)
+                if len(known) >= DF_TERMS_PER_SEGMENT:
+                    known.clear()
+                known[key] = n
+            total += n
+        return total
+
+    reader.doc_frequency = doc_frequency
+    searcher.doc_frequency = doc_frequency
+    reader._vnsearch_df = True
+    return searcher
