@@ -49,6 +49,7 @@ Writes ``WORKDIR/results/query-SIZE.json``.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -236,7 +237,10 @@ def main() -> None:
     from indexer.config import load_config
     from indexer.search.engine import SearchEngine, SearchRequest
 
-    cfg = load_config(str(ROOT / "config.toml")).with_overrides(**{"paths.index": str(index_path)})
+    # $VNSEARCH_CONFIG, as for the CLI, to measure other settings (postings_cache_mb, say)
+    cfg = load_config(os.environ.get("VNSEARCH_CONFIG") or str(ROOT / "config.toml")).with_overrides(
+        **{"paths.index": str(index_path)})
+    print(f"search.postings_cache_mb = {cfg.search.postings_cache_mb}", flush=True)
     engine = SearchEngine(cfg)
     engine._results = search_mod._ResultCache(0)  # measure searching, not the result cache
     stats = engine.stats()

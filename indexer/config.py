@@ -52,7 +52,7 @@ class SearchConfig:
     cpu_limit: float = 0.3
     synonyms: str = "indexer/data/synonyms.txt"
     result_cache: int = 512
-    postings_cache_mb: int = 192
+    postings_cache_mb: int = 384
     common_terms: str = "indexer/data/common_terms.txt"
     enough_matches: int = 5
     export_max: int = 10_000

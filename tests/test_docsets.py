@@ -494,7 +494,7 @@ def test_postings_cache_is_bounded_by_its_setting(core_index):
         assert segments.SEGMENTS.data_bytes <= 512 * 1024
     finally:
         segments.limit_cache(core_index.search.postings_cache_mb)
-    assert segments.SEGMENTS._data.max_bytes == 96 * 1024 * 1024
+    assert segments.SEGMENTS._data.max_bytes == core_index.search.postings_cache_mb * 1024 * 1024 // 2
 
 
 def test_segment_data_is_shared_by_every_thread(core_index):

@@ -33,10 +33,10 @@ __all__ = ["SEGMENTS", "SegmentCache", "SegmentPostings", "cache_doc_frequency",
 # Postings, lengths and facet columns of the segments, by their size in memory: the
 # postings of the 2,048 terms a state caches are about 8 bytes a posting. A search engine
 # sets both from search.postings_cache_mb (limit_cache); these are the defaults before.
-SEGMENT_CACHE_BYTES = 96 * 1024 * 1024
+SEGMENT_CACHE_BYTES = 192 * 1024 * 1024
 # Decoded posting blocks (positions) for re-scoring and phrase checks; see
 # indexer.backends.whoosh.postings.
-BLOCK_CACHE_BYTES = 96 * 1024 * 1024
+BLOCK_CACHE_BYTES = 192 * 1024 * 1024
 # Document frequencies kept per segment (a term each, looked up by the query reader,
 # ranking, "did you mean"); a segment's map starts again when it holds more.
 DF_TERMS_PER_SEGMENT = 200_000
