@@ -144,6 +144,8 @@ def main() -> None:
                     help="serve with search.result_cache = 0: every request really searches")
     ap.add_argument("--postings-cache-mb", type=int, default=None,
                     help="serve with this search.postings_cache_mb (default: config.toml's)")
+    ap.add_argument("--preload-mb", type=int, default=None,
+                    help="serve with this server.preload_mb (default: config.toml's)")
     args = ap.parse_args()
     index_path = args.workdir / args.size / "index"
     if not index_path.exists():
@@ -152,11 +154,13 @@ def main() -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     log = open(args.workdir / f"serve-{args.size}.log", "w")
     config_args = []
-    if args.no_result_cache or args.postings_cache_mb is not None:
+    if args.no_result_cache or args.postings_cache_mb is not None or args.preload_mb is not None:
         conf = args.workdir / "serve-config.toml"
         text = (ROOT / "config.toml").read_text(encoding="utf-8")
         if args.no_result_cache:
             text = text.replace("result_cache = 512", "result_cache = 0")
+        if args.preload_mb is not None:
+            text = re.sub(r"(?m)^preload_mb = \d+", f"preload_mb = {args.preload_mb}", text)
         if args.postings_cache_mb is not None:
             text = re.sub(r"(?m)^postings_cache_mb = \d+", f"postings_cache_mb = {args.postings_cache_mb}", text)
         # relative paths in a config file are relative to its folder: point at the repository's
