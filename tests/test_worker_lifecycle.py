@@ -451,6 +451,6 @@ def test_a_serving_worker_killed_under_load_is_replaced(core_index, tmp_path):
     finally:
         results = load.finish()
     failed = [r for r in results[before:] if r != 200]
-    assert len(results) > before + 20, "the load went on after the worker was replaced"
+    assert len(results) >= before + 20, "the load went on after the worker was replaced"
     assert len(failed) <= 2, f"{failed}: more failures than the requests the killed worker held"
     assert all(r == 200 for r in results[:before]) and all(r == 200 for r in results[replaced_at + 2:])
