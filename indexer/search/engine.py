@@ -442,9 +442,10 @@ class SearchEngine:
             sug = self._suggesters.get(gen)
             if sug is None:
                 # A commit's state grows the previous vocabulary (same generation folder).
-                before = [old.grown(s.reader()) for key, old in self._suggesters.items() if key[0] == gen[0]]
+                grown = next((old.grown(s.reader()) for key, old in self._suggesters.items() if key[0] == gen[0]),
+                             None)
                 self._suggesters.clear()
-                sug = before[0] if before and before[0] is not None else Suggester(s.reader())
+                sug = grown if grown is not None else Suggester(s.reader())
                 sug.use_restore_model(self.restore_model())
                 self._suggesters[gen] = sug
         return sug.bound(s.reader())

@@ -54,15 +54,19 @@ def _add_forms(best: dict[str, tuple[str, int]], leaf, fieldnames: tuple[str, ..
     is more frequent in the segment alone: an approximation a commit's few articles
     cannot tip far)."""
     for fieldname in fieldnames:
-        for term, info in leaf.iter_field(fieldname):
-            term = term.decode("utf-8") if isinstance(term, bytes) else term
+        for term, df in _doc_frequencies(leaf, fieldname).items():
             key = fold(term)
-            df = info.doc_frequency()
             cur = best.get(key)
             if cur is None or cur[0] == term:
                 best[key] = (term, df + (cur[1] if cur else 0))
             elif df > cur[1]:
                 best[key] = (term, df)
+
+
+def _lexicon(reader, fieldnames: tuple[str, ...]) -> set[str]:
+    """Every term of ``fieldnames``, as text."""
+    return {t.decode("utf-8") if isinstance(t, bytes) else t
+            for fieldname in fieldnames for t in reader.lexicon(fieldname)}
 
 
 def _doc_frequencies(reader, fieldname: str) -> dict[str, int]:
@@ -71,9 +75,8 @@ def _doc_frequencies(reader, fieldname: str) -> dict[str, int]:
     Read segment by segment: a multi-segment reader's ``iter_field`` looks each term
     up in every segment (8x slower on a two-segment index).
     """
-    leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
     out: dict[str, int] = {}
-    for leaf, _offset in leaves:
+    for leaf in _leaves(reader):
         for term, info in leaf.iter_field(fieldname):
             term = term.decode("utf-8") if isinstance(term, bytes) else term
             out[term] = out.get(term, 0) + info.doc_frequency()
@@ -117,8 +120,10 @@ class Suggester:
         leaves = _leaves(reader)
         keys = [segment_key(sub) for sub in leaves]
         added = [sub for sub, key in zip(leaves, keys) if key not in v.segments]
-        counted = v.counted + sum(sub.doc_count_all() for sub in added)
-        if counted > (1 + GROW_SHARE) * reader.doc_count_all():  # too much new, or counted twice
+        added_docs = sum(sub.doc_count_all() for sub in added)
+        counted = v.counted + added_docs
+        docs = reader.doc_count_all()
+        if added_docs > GROW_SHARE * docs or counted > (1 + GROW_SHARE) * docs:  # much new, or counted twice
             return None
         new = _Vocabulary()
         new.syllables, new.words = dict(v.syllables or {}), dict(v.words)
@@ -126,8 +131,7 @@ class Suggester:
         for sub in added:
             _add_forms(new.words, sub, ("words",))
             _add_forms(new.syllables, sub, ("title_x", "body_x"))
-            for fieldname in ("title_f", "body_f"):
-                folded.update(t.decode("utf-8") if isinstance(t, bytes) else t for t in sub.lexicon(fieldname))
+            folded |= _lexicon(sub, ("title_f", "body_f"))
         word_keys = list(v.word_keys)
         for key in new.words.keys() - v.words.keys():
             bisect.insort(word_keys, key)
@@ -222,10 +226,7 @@ class Suggester:
         v = self._vocab
         with v.lock:
             if v.folded is None:
-                terms: set[str] = set()
-                for fieldname in ("title_f", "body_f"):
-                    for term in self.reader.lexicon(fieldname):
-                        terms.add(term.decode("utf-8") if isinstance(term, bytes) else term)
+                terms = _lexicon(self.reader, ("title_f", "body_f"))
                 chars: dict[str, int] = {}
                 for term in terms:
                     for ch in term:
