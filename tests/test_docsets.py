@@ -552,3 +552,47 @@ def test_doc_frequency_answers_from_kept_segment_counts(engine):
     assert internals.PATHS["segment.df.read"] == before + segments
     assert s.idf("body_f", "truong") == pytest.approx(
         __import__("math").log(reader.doc_count_all() / (expect[0] + 1)) + 1)
+
+
+def test_each_segment_lists_its_most_frequent_terms(core_index, monkeypatch):
+    """Every segment vnsearch writes lists each field's most frequent terms with Whoosh's
+    own document counts; the preload and the entity facets take those lists (counted)
+    and choose the terms walking every term of every segment chooses."""
+    from indexer.backends.whoosh import store, termstats
+    from indexer.backends.whoosh.postings import SharedState
+    from indexer.backends.whoosh.segments import SegmentCache
+
+    searcher = store.open_index(core_index.path("index")).searcher()
+    try:
+        for sub, _offset in searcher.reader().leaf_readers():
+            listed = termstats.read_top_terms(sub)
+            assert listed is not None and {"body_f", "title_x", "entities", "story"} <= set(listed)
+            for name in ("body_f", "title_f", "entities"):
+                counts = {t.decode("utf-8"): info.doc_frequency() for t, info in sub.iter_field(name)}
+                got = listed[name]
+                assert len(got) == min(termstats.TOP_TERMS, len(counts)) > 10
+                assert all(counts[t] == df for t, df in got.items())
+                unlisted = [df for t, df in counts.items() if t not in got]
+                assert not unlisted or min(got.values()) >= max(unlisted), name
+        before = internals.PATHS["termstats.fast"]
+        fast = DocSets(searcher, {}, SharedState(SegmentCache()))
+        chosen = {name: fast.frequent_terms(name, 200) for name in ("body_f", "title_x", "entities")}
+        assert internals.PATHS["termstats.fast"] > before
+        monkeypatch.setattr(termstats, "read_top_terms", lambda sub: None)
+        walked = DocSets(searcher, {}, SharedState(SegmentCache()))
+        for name, terms in chosen.items():
+            assert terms == walked.frequent_terms(name, 200), name
+            assert len(terms) == 200 and [df for _t, df in terms] == sorted((df for _t, df in terms), reverse=True)
+    finally:
+        searcher.close()
+
+
+def test_a_damaged_term_list_is_named():
+    from indexer.backends.whoosh import termstats
+
+    data = termstats.top_terms_file({"body_f": [("noi", 3), ("ha", 5), ("a", 1)]}, top=2)
+    assert termstats.decode_top_terms(data, "x") == {"body_f": {"ha": 5, "noi": 3}}
+    with pytest.raises(ValueError, match="segment S's MAIN_S.top_terms is not a vnsearch term list"):
+        termstats.decode_top_terms(data[:-3], "segment S's MAIN_S.top_terms")
+    with pytest.raises(ValueError, match="not a vnsearch term list"):
+        termstats.decode_top_terms(b'{"version": 99, "fields": {}}', "y")

@@ -140,3 +140,54 @@ def test_one_article_from_json_lines_and_from_a_txt_copy_shows_once(tmp_path):
     assert sum(r["id"] == rec["id"] or r["id"].endswith("copy.txt") for r in data["results"]) == 1
     html = client.get("/", query_string={"q": rec["title"]}).get_data(as_text=True)
     assert "và 1 bài cùng nội dung" in html
+
+
+def test_each_segment_keeps_its_story_bands_as_a_key_table(copies_index, monkeypatch):
+    """Every segment vnsearch writes holds its band terms as a sorted key table, equal
+    to Whoosh's postings of the field; the band look-up takes it (counted), and gives
+    the documents the term-by-term path over Whoosh's postings gives."""
+    from indexer.backends.whoosh import internals, keytable, store
+    from indexer.backends.whoosh.postings import DocSets, SharedState
+    from indexer.backends.whoosh.segments import SegmentCache
+
+    searcher = store.open_index(copies_index.path("index")).searcher()
+    try:
+        for sub, _offset in searcher.reader().leaf_readers():
+            table = keytable.read_table(sub, "story")
+            assert table is not None
+            assert list(table.keys) == sorted(table.keys)
+            postings = {(int(t, 16), d) for t in sub.lexicon("story")
+                        for d in sub.postings("story", t.decode()).all_ids()}
+            assert set(zip(table.keys.tolist(), table.docs.tolist())) == postings and postings
+        seed = next(d for d in range(searcher.doc_count_all())
+                    if searcher.stored_fields(d).get("key") == "feed:seed")
+        bands = band_terms(decode(searcher.stored_fields(seed)["story_sig"]))
+        before = internals.PATHS["keytable.fast"]
+        fast = DocSets(searcher, {}, SharedState(SegmentCache())).doc_ids_any("story", bands)
+        assert internals.PATHS["keytable.fast"] > before
+        ids = {searcher.stored_fields(int(d))["key"] for d in fast}
+        assert {"feed:seed", SEED_URL} <= ids  # the verbatim copy shares every band
+
+        monkeypatch.setattr(keytable, "read_table", lambda sub, fieldname: None)
+        before = internals.PATHS["keytable.fast"]
+        slow = DocSets(searcher, {}, SharedState(SegmentCache())).doc_ids_any("story", bands)
+        assert internals.PATHS["keytable.fast"] == before
+        assert sorted(slow.tolist()) == sorted(fast.tolist())
+    finally:
+        searcher.close()
+
+
+def test_a_damaged_key_table_is_named_and_a_non_numeric_term_skips_it():
+    from indexer.backends.whoosh import keytable
+
+    data = keytable.encode_table({"1a2b": [3, 1], "ff": [2]})
+    assert data is not None
+    table = keytable.decode_table(data, "x")
+    assert table.keys.tolist() == [0xFF, 0x1A2B, 0x1A2B] and table.docs.tolist() == [2, 1, 3]
+    assert sorted(table.lookup(keytable.term_keys(["1a2b", "ff", "7"])).tolist()) == [1, 2, 3]
+    with pytest.raises(ValueError, match="segment S's MAIN_S.story_keys is truncated"):
+        keytable.decode_table(data[:-1], "segment S's MAIN_S.story_keys")
+    with pytest.raises(ValueError, match="not a vnsearch key table"):
+        keytable.decode_table(b"junk" + data, "y")
+    assert keytable.encode_table({"Hà Nội": [1]}) is None
+    assert keytable.term_keys(["1" * 17]) is None  # over 64 bits

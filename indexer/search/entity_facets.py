@@ -10,7 +10,6 @@ most frequent entities, and those named by the results on the page (their stored
 
 from __future__ import annotations
 
-import heapq
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -73,8 +72,8 @@ def _bits(s, ds, term: str) -> int:
 
 def _top(s, ds, st: _EntityState) -> list[tuple[str, int]]:
     if st.top is None:
-        frequent = heapq.nlargest(GLOBAL_CANDIDATES, ((df, t) for t, df in ds.frequencies(FIELD).items()))
-        top = [(term, _bits(s, ds, term)) for df, term in frequent if df > 1]
+        frequent = ds.frequent_terms(FIELD, GLOBAL_CANDIDATES)
+        top = [(term, _bits(s, ds, term)) for term, df in frequent if df > 1]
         with st.lock:
             st.top = top
     return st.top

@@ -5,24 +5,21 @@ articles that share one of its MinHash band terms (:mod:`indexer.text.minhash`, 
 at index time) and whose signatures agree on at least ``THRESHOLD`` of their values;
 those are shown under it ("và 2 bài cùng nội dung từ tuoitre.vn, thanhnien.vn") and
 skipped where they would have been ranked. Band postings are tiny (a story's copies),
-so grouping costs a few look-ups per shown result, not a pass over the matches.
+and each segment keeps them as one sorted key table (:mod:`indexer.backends.whoosh.keytable`),
+so grouping costs one look-up per segment and shown result, not a pass over the matches.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from indexer.search.entity_facets import index_state
 from indexer.text.minhash import THRESHOLD, band_terms, decode, similarity
 
 __all__ = ["FIELD", "Story", "group_stories"]
 
 FIELD = "story"
 SIG_FIELD = "story_sig"
-CACHE_SIZE = 8192
 # Most copies listed under one result (the count says how many there are).
 MAX_COPIES = 20
 
@@ -37,41 +34,15 @@ class Story:
     copies: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
-class _Postings:
-    """Band term -> document numbers, per index state (band lists are short)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.items: OrderedDict[str, tuple[int, ...]] = OrderedDict()
-
-
-def _postings(s) -> _Postings:
-    return index_state(s, "stories", _Postings)
-
-
-def _docs(ds, cache: _Postings, term: str) -> tuple[int, ...]:
-    with cache.lock:
-        got = cache.items.get(term)
-        if got is not None:
-            return got
-    got = tuple(ds.doc_ids(FIELD, term).tolist())  # read per segment, kept across commits
-    with cache.lock:
-        cache.items[term] = got
-        while len(cache.items) > CACHE_SIZE:
-            cache.items.popitem(last=False)
-    return got
-
-
-def _copies(s, ds, cache: _Postings, docnum: int, stored: dict, matching: bytes,
-            taken: set[int]) -> list[tuple[int, dict]]:
+def _copies(s, ds, docnum: int, stored: dict, matching: bytes, taken: set[int]) -> list[tuple[int, dict]]:
     sig = decode(stored.get(SIG_FIELD) or "")
     if sig is None:
         return []
     candidates: set[int] = set()
-    for term in band_terms(sig):
-        for d in _docs(ds, cache, term):
-            if d != docnum and d not in taken and matching[d >> 3] >> (d & 7) & 1:
-                candidates.add(d)
+    # All bands at once: one look-up a segment in its key table (kept across commits).
+    for d in ds.doc_ids_any(FIELD, band_terms(sig)).tolist():
+        if d != docnum and d not in taken and matching[d >> 3] >> (d & 7) & 1:
+            candidates.add(d)
     out = []
     for d in sorted(candidates):
         other = s.stored_fields(d)
@@ -89,7 +60,6 @@ def group_stories(s, ds, ranked: list[tuple[int, float]], bits: int, start: int,
     index without story bands (built before them) gives one story per article.
     """
     grouping = FIELD in s.schema
-    cache = _postings(s) if grouping else None
     matching = bits.to_bytes(ds.nbytes, "little") if grouping else b""
     taken: set[int] = set()
     out: list[Story] = []
@@ -99,7 +69,7 @@ def group_stories(s, ds, ranked: list[tuple[int, float]], bits: int, start: int,
             continue
         taken.add(docnum)
         stored = s.stored_fields(docnum) if shown >= start or grouping else {}
-        copies = _copies(s, ds, cache, docnum, stored, matching, taken) if cache is not None else []
+        copies = _copies(s, ds, docnum, stored, matching, taken) if grouping else []
         taken.update(d for d, _ in copies)
         if shown >= start:
             out.append(Story(docnum, score, stored, copies[:MAX_COPIES]))

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 from whoosh.reading import TermNotFound
 
-from indexer.backends.whoosh import internals
+from indexer.backends.whoosh import internals, keytable, termstats
 from indexer.backends.whoosh.segments import SEGMENTS, SegmentCache, SegmentPostings, segment_key
 from indexer.backends.whoosh.positions import CompactPositions, iter_positions
 from indexer.backends.whoosh.schema import bigrams
@@ -405,18 +405,47 @@ class DocSets:
         """The documents holding the term (deleted ones too: mask with ``live``), from
         the per-segment cache but not the term cache: for short lists looked up by the
         thousand (story bands, entity names), which would crowd the query terms out."""
-        if fieldname not in self.searcher.schema:
+        return self.doc_ids_any(fieldname, [text])
+
+    def doc_ids_any(self, fieldname: str, texts: list[str]) -> np.ndarray:
+        """The documents holding any of the terms (deleted ones too; a document holding
+        two is listed twice): from a segment's key table where it has one
+        (:mod:`.keytable`, one look-up for all the terms), else term by term."""
+        if fieldname not in self.searcher.schema or not texts:
             return np.zeros(0, dtype=np.int64)
-        scorable = bool(self.searcher.schema[fieldname].scorable)
+        keys = keytable.term_keys(texts) if fieldname in keytable.KEYED_FIELDS else None
         parts = []
         for sub, offset in self.reader.leaf_readers():
-            if sub.doc_count_all() <= SMALL_SEGMENT and text not in self._small_terms(sub, fieldname):
-                continue  # a commit's small segment: most terms asked are not in it
-            seg = self._segments.postings(segment_key(sub), fieldname, text,
-                                          partial(_segment_postings, sub, fieldname, text, scorable))
-            if len(seg.ids):
-                parts.append(seg.ids.astype(np.int64) + offset)
+            table = self._key_table(sub, fieldname) if keys is not None else None
+            if table is not None and keys is not None:
+                internals.PATHS["keytable.fast"] += 1
+                found = table.lookup(keys)
+                if len(found):
+                    parts.append(found.astype(np.int64) + offset)
+                continue
+            for text in texts:
+                seg = self._term_in_segment(sub, fieldname, text)
+                if seg is not None and len(seg.ids):
+                    parts.append(seg.ids.astype(np.int64) + offset)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def _term_in_segment(self, sub, fieldname: str, text: str) -> SegmentPostings | None:
+        """One segment's postings of a term (None: a commit's small segment lacks it,
+        found without a look-up in its term list)."""
+        if sub.doc_count_all() <= SMALL_SEGMENT and text not in self._small_terms(sub, fieldname):
+            return None
+        scorable = bool(self.searcher.schema[fieldname].scorable)
+        return self._segments.postings(segment_key(sub), fieldname, text,
+                                       partial(_segment_postings, sub, fieldname, text, scorable))
+
+    def _key_table(self, sub, fieldname: str) -> keytable.KeyTable | None:
+        """The segment's key table of ``fieldname`` (read once), or None without one."""
+        def read() -> tuple[keytable.KeyTable | bool, int]:
+            table = keytable.read_table(sub, fieldname)
+            return (table, table.nbytes) if table is not None else (False, 64)  # False: cached absence
+
+        got = self._segments.derived(segment_key(sub), f"keys:{fieldname}", read)
+        return got if isinstance(got, keytable.KeyTable) else None
 
     def preload(self, budget_bytes: int, fields: Iterable[str]) -> int:
         """Read the terms of ``fields`` with the most postings, most first, until their
@@ -430,19 +459,10 @@ class DocSets:
             for name in names:
                 if schema[name].scorable:
                     self._lengths(sub, segment_key(sub), name)
-        totals: dict[str, dict[str, int]] = {name: {} for name in names}
-        for sub, _offset in self.reader.leaf_readers():  # each segment's terms in one pass
-            for name in names:
-                counts, _size = _segment_frequencies(sub, name)
-                total = totals[name]
-                for text, df in counts.items():
-                    total[text] = total.get(text, 0) + df
         # Each field's most frequent terms, taken in turn (titles are short: ranked with
         # the bodies, their commonest terms would never be reached).
         per_field = max(1, TERM_CACHE_SIZE // max(1, len(names)))
-        tops = [[(df, name, text) for text, df in heapq.nlargest(per_field, totals[name].items(),
-                                                                 key=lambda kv: (kv[1], kv[0]))]
-                for name in names]
+        tops = [[(df, name, text) for text, df in self.frequent_terms(name, per_field)] for name in names]
         ranked = [item for rank in zip_longest(*tops) for item in rank if item is not None]
         spent = 0
         count = 0
@@ -458,16 +478,34 @@ class DocSets:
         return self._segments.derived(segment_key(sub), f"df:{fieldname}",
                                       partial(_segment_frequencies, sub, fieldname))
 
-    def frequencies(self, fieldname: str) -> dict[str, int]:
-        """Every term of ``fieldname`` with its document frequency (as Whoosh counts it:
-        deleted documents too), summed over segments each read once."""
+    def frequent_terms(self, fieldname: str, n: int) -> list[tuple[str, int]]:
+        """The field's ``n`` most frequent terms with their document counts (as Whoosh
+        counts them: deleted documents too), most first: summed over each segment's list
+        of its most frequent terms (:mod:`.termstats`), or over all its terms where it
+        has no list (read once)."""
         total: dict[str, int] = {}
         for sub, _offset in self.reader.leaf_readers():
-            counts = self._segments.derived(segment_key(sub), f"df:{fieldname}",
-                                            partial(_segment_frequencies, sub, fieldname))
+            listed = self._top_terms(sub) if n <= termstats.TOP_TERMS else None
+            if listed is not None:
+                internals.PATHS["termstats.fast"] += 1
+                counts = listed.get(fieldname, {})
+            else:
+                counts = self._segments.derived(segment_key(sub), f"df:{fieldname}",
+                                                partial(_segment_frequencies, sub, fieldname))
             for term, df in counts.items():
                 total[term] = total.get(term, 0) + df
-        return total
+        return heapq.nlargest(n, total.items(), key=lambda kv: (kv[1], kv[0]))
+
+    def _top_terms(self, sub) -> dict[str, dict[str, int]] | None:
+        """The segment's lists of its most frequent terms (read once), or None without them."""
+        def read() -> tuple[dict[str, dict[str, int]] | bool, int]:
+            got = termstats.read_top_terms(sub)
+            if got is None:
+                return False, 64  # False: cached absence
+            return got, 64 + sum(100 * len(v) for v in got.values())
+
+        got = self._segments.derived(segment_key(sub), "top_terms", read)
+        return got if isinstance(got, dict) else None
 
     def _scores(self, fieldname: str, text: str, tf: np.ndarray, fl: np.ndarray) -> np.ndarray:
         B, K1 = internals.bm25_parameters(self.searcher.weighting, fieldname)

@@ -13,7 +13,9 @@ Our documents arrive already analysed (``(token, position)`` lists from
 * knows each document's field lengths, so flushing needs no length column reads.
 
 The files it writes are ordinary Whoosh 3 segments (same codec, same encodings as
-``SegmentWriter``), so readers, merges and searches see no difference. Several of
+``SegmentWriter``), so readers, merges and searches see no difference; a segment's
+compound file also holds a key table of its story bands (:mod:`.keytable`) and each
+field's most frequent terms (:mod:`.termstats`), which Whoosh ignores. Several of
 these writers run in worker processes (without the index lock, as Whoosh's own
 ``MpWriter`` sub-writers do); the process holding the lock adds their segments to the
 table of contents in one atomic commit (:func:`commit_with_segments`).
@@ -21,6 +23,7 @@ table of contents in one atomic commit (:func:`commit_with_segments`).
 
 from __future__ import annotations
 
+import heapq
 import pickle
 import zlib
 from array import array
@@ -28,7 +31,7 @@ from collections import defaultdict
 from types import MethodType
 
 from itertools import chain
-from operator import sub
+from operator import itemgetter, sub
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.filedb.filetables import _lengths as _KV_LENGTHS
@@ -36,7 +39,7 @@ from whoosh.system import emptybytes, pack_int, pack_long, pack_uint, pack_ushor
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from indexer.backends.whoosh import internals
+from indexer.backends.whoosh import internals, keytable, termstats
 from indexer.backends.whoosh.positions import CompactPositions, encode_positions
 
 __all__ = ["FastSegmentWriter", "TOKEN_FIELDS", "abandon_segment", "commit_with_segments", "finish_segment",
@@ -249,10 +252,12 @@ class FastSegmentWriter(SegmentWriter):
     def _write_postings(self) -> None:
         fw = self.fieldwriter
         schema = self.schema
+        top: dict[str, list[tuple[str, int]]] = {}
         for fieldname in sorted(self._post):
             terms = self._post[fieldname]
             if not terms:
                 continue
+            top[fieldname] = self._top_terms(fieldname, terms)
             fieldobj = schema[fieldname]
             fb = fieldobj.format.field_boost
             lens = self._lens.get(fieldname, {})
@@ -260,6 +265,8 @@ class FastSegmentWriter(SegmentWriter):
             internals.check_postings_writer(fw)
             pw = fw._postwriter
             internals.check_postings_writer(pw)
+            if fieldname in self._presence and fieldname in keytable.KEYED_FIELDS:
+                keytable.write_table(self.get_segment(), self.storage, fieldname, terms)
             if fieldname in self._presence:  # docnums only
                 if FAST_PRESENCE and fb == 1.0:
                     _write_presence_terms(fw, terms)
@@ -292,8 +299,16 @@ class FastSegmentWriter(SegmentWriter):
                         pw._maxlength = 0
                 fw.finish_term()
             fw.finish_field()
+        termstats.write_top_terms(self.get_segment(), self.storage, top)
         self._post.clear()
         self._lens.clear()
+
+    def _top_terms(self, fieldname: str, terms: dict) -> list[tuple[str, int]]:
+        """The field's most frequent terms with their document counts (postings are
+        docnums for a presence field, else docnum, frequency, value triples)."""
+        per = 1 if fieldname in self._presence else 3
+        pairs = ((t.decode("utf-8", "replace") if isinstance(t, bytes) else t, len(v) // per) for t, v in terms.items())
+        return heapq.nlargest(termstats.TOP_TERMS, pairs, key=itemgetter(1))
 
 
 # Presence-only fields (syllable pairs) have many more terms than postings per term;
