@@ -156,6 +156,8 @@ def test_each_segment_keeps_its_story_bands_as_a_key_table(copies_index, monkeyp
             table = keytable.read_table(sub, "story")
             assert table is not None
             assert list(table.keys) == sorted(table.keys)
+            # aligned arrays: misaligned ones make numpy copy the table on every look-up
+            assert table.keys.flags.aligned and table.docs.flags.aligned
             postings = {(int(t, 16), d) for t in sub.lexicon("story")
                         for d in sub.postings("story", t.decode()).all_ids()}
             assert set(zip(table.keys.tolist(), table.docs.tolist())) == postings and postings
