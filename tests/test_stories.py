@@ -192,4 +192,20 @@ def test_a_damaged_key_table_is_named_and_a_non_numeric_term_skips_it():
     with pytest.raises(ValueError, match="not a vnsearch key table"):
         keytable.decode_table(b"junk" + data, "y")
     assert keytable.encode_table({"Hà Nội": [1]}) is None
-    assert keytable.term_keys(["1" * 17]) is None  # over 64 bits
+    assert keytable.term_keys(["8" + "0" * 15]) is None  # 2**63: key + 1 must not wrap
+
+
+def test_a_result_shown_again_reuses_its_band_look_up(copies_index):
+    """The articles sharing a shown result's bands are kept per index state: the same
+    page again groups the same copies without looking a band up."""
+    from indexer.backends.whoosh import internals
+
+    engine = SearchEngine(copies_index)
+    start = internals.PATHS["keytable.fast"]
+    first = engine.search(SearchRequest(q="bộ chỉ huy quân sự Nhật Bản", per_page=10))
+    before = internals.PATHS["keytable.fast"]
+    assert before > start
+    again = engine.search(SearchRequest(q="bộ chỉ huy quân sự Nhật Bản", per_page=9))
+    assert internals.PATHS["keytable.fast"] == before
+    assert [(h.id, [c["id"] for c in h.same_story]) for h in again.hits] == \
+        [(h.id, [c["id"] for c in h.same_story]) for h in first.hits][:9]

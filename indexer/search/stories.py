@@ -11,15 +11,20 @@ so grouping costs one look-up per segment and shown result, not a pass over the 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from indexer.search.entity_facets import index_state
 from indexer.text.minhash import THRESHOLD, band_terms, decode, similarity
 
 __all__ = ["FIELD", "Story", "group_stories"]
 
 FIELD = "story"
 SIG_FIELD = "story_sig"
+# Articles whose band look-ups are kept per index state.
+CACHE_SIZE = 8192
 # Most copies listed under one result (the count says how many there are).
 MAX_COPIES = 20
 
@@ -34,13 +39,36 @@ class Story:
     copies: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
+class _Sharing:
+    """Article -> the articles sharing one of its bands, per index state: a result shown
+    again (the next search of a popular query) costs one dict look-up."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: OrderedDict[int, tuple[int, ...]] = OrderedDict()
+
+
+def _sharing(s, ds, docnum: int, sig) -> tuple[int, ...]:
+    cache = index_state(s, "stories", _Sharing)
+    with cache.lock:
+        got = cache.items.get(docnum)
+        if got is not None:
+            return got
+    # All bands at once: one look-up a segment in its key table (kept across commits).
+    got = tuple(ds.doc_ids_any(FIELD, band_terms(sig)).tolist())
+    with cache.lock:
+        cache.items[docnum] = got
+        while len(cache.items) > CACHE_SIZE:
+            cache.items.popitem(last=False)
+    return got
+
+
 def _copies(s, ds, docnum: int, stored: dict, matching: bytes, taken: set[int]) -> list[tuple[int, dict]]:
     sig = decode(stored.get(SIG_FIELD) or "")
     if sig is None:
         return []
     candidates: set[int] = set()
-    # All bands at once: one look-up a segment in its key table (kept across commits).
-    for d in ds.doc_ids_any(FIELD, band_terms(sig)).tolist():
+    for d in _sharing(s, ds, docnum, sig):
         if d != docnum and d not in taken and matching[d >> 3] >> (d & 7) & 1:
             candidates.add(d)
     out = []

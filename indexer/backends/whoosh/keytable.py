@@ -38,12 +38,12 @@ def _ext(fieldname: str) -> str:
 
 
 def term_keys(texts: Iterable[str]) -> np.ndarray | None:
-    """The terms' numbers, or None if one is not a hexadecimal number under 2**64."""
+    """The terms' numbers, or None if one is not a hexadecimal number under 2**63."""
     try:
         values = [int(t, 16) for t in texts]
     except (TypeError, ValueError):
         return None
-    if any(v < 0 or v >= 1 << 64 for v in values):
+    if any(v < 0 or v >= 1 << 63 for v in values):  # (key + 1 must not wrap)
         return None
     return np.array(values, dtype=_KEY)
 
@@ -61,9 +61,10 @@ class KeyTable:
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """The segment's documents holding any of ``keys`` (segment document numbers)."""
-        lo = np.searchsorted(self.keys, keys, side="left")
-        hi = np.searchsorted(self.keys, keys, side="right")
-        parts = [self.docs[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a]
+        n = len(keys)
+        # One search for both ends: a key's run ends where key + 1 would start.
+        bounds = np.searchsorted(self.keys, np.concatenate((keys, keys + np.uint64(1)))).tolist()
+        parts = [self.docs[a:b] for a, b in zip(bounds[:n], bounds[n:]) if b > a]
         if not parts:
             return np.zeros(0, dtype=np.int32)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)

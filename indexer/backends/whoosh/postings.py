@@ -339,6 +339,7 @@ class DocSets:
         self._segments = shared.segments
         self._values = shared.values
         self._deadline: float | None = None
+        self._tables: dict[str, list[keytable.KeyTable | None]] = {}
         if shared.live is None:
             shared.live = live_bits(self.reader, self.size)
         self.live = shared.live
@@ -414,9 +415,10 @@ class DocSets:
         if fieldname not in self.searcher.schema or not texts:
             return np.zeros(0, dtype=np.int64)
         keys = keytable.term_keys(texts) if fieldname in keytable.KEYED_FIELDS else None
+        tables = self._key_tables(fieldname) if keys is not None else None
         parts = []
-        for sub, offset in self.reader.leaf_readers():
-            table = self._key_table(sub, fieldname) if keys is not None else None
+        for i, (sub, offset) in enumerate(self.reader.leaf_readers()):
+            table = tables[i] if tables is not None else None
             if table is not None and keys is not None:
                 internals.PATHS["keytable.fast"] += 1
                 found = table.lookup(keys)
@@ -437,6 +439,14 @@ class DocSets:
         scorable = bool(self.searcher.schema[fieldname].scorable)
         return self._segments.postings(segment_key(sub), fieldname, text,
                                        partial(_segment_postings, sub, fieldname, text, scorable))
+
+    def _key_tables(self, fieldname: str) -> list[keytable.KeyTable | None]:
+        """Each segment's key table of ``fieldname`` (None: it has none), in reader order;
+        found once per searcher."""
+        got = self._tables.get(fieldname)
+        if got is None:
+            got = self._tables[fieldname] = [self._key_table(sub, fieldname) for sub, _o in self.reader.leaf_readers()]
+        return got
 
     def _key_table(self, sub, fieldname: str) -> keytable.KeyTable | None:
         """The segment's key table of ``fieldname`` (read once), or None without one."""
